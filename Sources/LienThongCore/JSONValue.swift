@@ -1,0 +1,131 @@
+import Foundation
+
+/// A JSON document as a value: the submitted dossier data, task results and event payloads are kept in this
+/// form so that they can be stored, hashed canonically and filtered per agency without loss.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// The JSON type name, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// Every string in the document (keys included) in Unicode NFC.
+    public func normalizedNFC() -> JSONValue {
+        switch self {
+        case .string(let s): .string(s.precomposedStringWithCanonicalMapping)
+        case .array(let a): .array(a.map { $0.normalizedNFC() })
+        case .object(let o):
+            .object(Dictionary(o.map { ($0.key.precomposedStringWithCanonicalMapping, $0.value.normalizedNFC()) },
+                               uniquingKeysWith: { first, _ in first }))
+        default: self
+        }
+    }
+
+    /// Deep merge: objects merge member by member, anything else replaces.
+    public func merging(_ patch: JSONValue) -> JSONValue {
+        guard case .object(var base) = self, case .object(let changes) = patch else { return patch }
+        for (key, value) in changes {
+            base[key] = base[key].map { $0.merging(value) } ?? value
+        }
+        return .object(base)
+    }
+
+    /// The value at a JSON Pointer-like path of object keys ("/child/fullName"), if present.
+    public func value(atPath path: [String]) -> JSONValue? {
+        var current: JSONValue = self
+        for key in path {
+            guard let next = current[key] else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// Leaf paths of the document ("child.fullName"), for disclosure receipts.
+    public func leafPaths(prefix: String = "") -> [String] {
+        switch self {
+        case .object(let o):
+            return o.keys.sorted().flatMap { key in
+                o[key]!.leafPaths(prefix: prefix.isEmpty ? key : "\(prefix).\(key)")
+            }
+        default:
+            return prefix.isEmpty ? [] : [prefix]
+        }
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let n = try? container.decode(Double.self) {
+            self = .number(n)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? container.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let b): try container.encode(b)
+        case .number(let n):
+            if n.rounded() == n, abs(n) < 1e15 { try container.encode(Int64(n)) } else { try container.encode(n) }
+        case .string(let s): try container.encode(s)
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+public enum DossierStatus: String, Codable, Sendable, CaseIterable {
+    case inProgress = "in-progress"
+    case readyToReturn = "ready-to-return"
+    case returned
+    case actionRequired = "action-required"
+    case withdrawn
+}
+
+public enum TaskStatus: String, Codable, Sendable, CaseIterable {
+    case waiting, pending, delivered, acknowledged, completed
+    case awaitingSupplement = "awaiting-supplement"
+    case rejected, cancelled
+
+    /// A task whose clock is running against its agency.
+    public var isOpen: Bool { [.pending, .delivered, .acknowledged].contains(self) }
+}
+
+public enum Role: String, Codable, Sendable {
+    case wardOfficer = "ward-officer"
+    case agency
+    case supervisor
+    case system
+}
+
+/// Who caused an event: a role, bound to a ward or an agency where the role is.
+public struct Actor: Codable, Sendable, Hashable {
+    public var role: Role
+    public var ward: String?
+    public var agency: String?
+
+    public init(role: Role, ward: String? = nil, agency: String? = nil) {
+        self.role = role
+        self.ward = ward
+        self.agency = agency
+    }
+
+    public static let system = Actor(role: .system)
+}
+
+/// One line of a task's history, as agencies and supervisors see it.
+public struct TaskHistoryEntry: Codable, Sendable, Hashable {
+    public var at: Date
+    public var type: String
+    public var status: TaskStatus
+    public var dueAt: Date?
+    public var data: JSONValue?
+
+    public init(at: Date, type: String, status: TaskStatus, dueAt: Date? = nil, data: JSONValue? = nil) {
+        self.at = at
+        self.type = type
+        self.status = status
+        self.dueAt = dueAt
+        self.data = data
+    }
+}
+
+/// One handoff of a task to its agency: a pull read that delivered it, or a push attempt.
+public struct DeliveryAttempt: Codable, Sendable, Hashable {
+    public var at: Date
+    public var mode: String
+    public var outcome: String
+
+    public init(at: Date, mode: String, outcome: String) {
+        self.at = at
+        self.mode = mode
+        self.outcome = outcome
+    }
+}
+
+/// A task of a dossier for one agency (named so as not to clash with Swift's `Task`).
+public struct AgencyTask: Codable, Sendable, Hashable {
+    public var id: String
+    public var dossierId: String
+    public var kind: String
+    public var agency: String
+    public var procedureCode: String
+    public var status: TaskStatus
+    public var startedAt: Date?
+    /// When the current clock started: `startedAt`, or the time a supplement or resubmission restarted it.
+    public var clockStart: Date?
+    public var dueAt: Date?
+    public var verification: Bool
+    public var result: JSONValue?
+    public var history: [TaskHistoryEntry]
+    public var attempts: [DeliveryAttempt]
+    public var agencyReference: String?
+    public var supplementDueAt: Date?
+    /// Time of the latest agency event (an `occurredAt` may not go before it).
+    public var lastEventAt: Date?
+    public var completedAt: Date?
+    public var calendarVersion: String?
+    public var updatedAt: Date
+
+    public init(id: String, dossierId: String, kind: String, agency: String, procedureCode: String, updatedAt: Date) {
+        self.id = id
+        self.dossierId = dossierId
+        self.kind = kind
+        self.agency = agency
+        self.procedureCode = procedureCode
+        self.status = .waiting
+        self.verification = false
+        self.history = []
+        self.attempts = []
+        self.updatedAt = updatedAt
+    }
+}
+
+public enum Channel: String, Codable, Sendable { case counter, online }
+
+/// A dossier (hồ sơ) and its tasks: the aggregate every command works on.
+public struct Dossier: Codable, Sendable, Hashable {
+    public var id: String
+    public var trackingCode: String
+    public var procedure: String
+    public var ward: String
+    public var channel: Channel
+    public var receivedAt: Date
+    public var clockStart: Date
+    public var dueAt: Date
+    public var verification: Bool
+    public var status: DossierStatus
+    /// The submitted data (child, parents, declarant, residence, insurance), NFC-normalised.
+    public var data: JSONValue
+    public var tasks: [AgencyTask]
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var calendarVersion: String
+    public var duplicateKey: String
+    public var returnChannel: String?
+    public var returnedAt: Date?
+    public var readyAt: Date?
+    public var withdrawReason: String?
+    /// Set while a task waits on the ward for a supplement: the dossier's clock is stopped.
+    public var pausedAt: Date?
+
+    /// Past its due time and still owed to the citizen (its clock not stopped for a supplement).
+    public func isOverdue(at now: Date) -> Bool {
+        status != .returned && status != .withdrawn && pausedAt == nil && now > dueAt
+    }
+
+    public func taskIndex(_ taskId: String) -> Int? { tasks.firstIndex { $0.id == taskId } }
+}
+
+/// An event before it is chained into the dossier's log.
+public struct NewEvent: Sendable, Hashable {
+    public var at: Date
+    public var actor: Actor
+    public var type: String
+    public var taskId: String?
+    public var data: JSONValue
+
+    public init(at: Date, actor: Actor, type: String, taskId: String? = nil, data: JSONValue = .object([:])) {
+        self.at = at
+        self.actor = actor
+        self.type = type
+        self.taskId = taskId
+        self.data = data
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+
+/// The outcome of a command: the dossier as it now stands and the events that say why.
+public struct Decision: Sendable {
+    public var dossier: Dossier
+    public var events: [NewEvent]
+}
+
+/// Identifiers for a new dossier, made by the caller (the core draws no randomness).
+public struct NewDossierIDs: Sendable {
+    public var dossierId: String
+    public var trackingCode: String
+    public var taskIds: [String]
+
+    public init(dossierId: String, trackingCode: String, taskIds: [String]) {
+        self.dossierId = dossierId
+        self.trackingCode = trackingCode
+        self.taskIds = taskIds
+    }
+}
+
+/// The dossier/task state machine of SPEC §2–§4: pure, with time passed in.
+public struct Workflow: Sendable {
+    public let catalog: ProcedureCatalog
+    public let calendar: WorkingDayCalendar
+
+    public init(catalog: ProcedureCatalog, calendar: WorkingDayCalendar) {
+        self.catalog = catalog
+        self.calendar = calendar
+    }
+
+    public var validator: BirthDossierValidator { BirthDossierValidator(localTime: calendar.localTime) }
+
+    func time(_ date: Date) -> JSONValue { .string(RFC3339.format(date, in: calendar.localTime.timeZone)) }
+
+    // MARK: Intake
+
+    public func intake(_ submission: ValidatedSubmission, ids: NewDossierIDs, actor: Actor, now: Date) throws(DomainError) -> Decision {
+        guard let procedure = catalog.procedures[submission.procedure], let budgets = catalog.budgets(submission.procedure) else {
+            throw .invalid("/procedure", "unknown procedure '\(submission.procedure)'")
+        }
+        guard calendar.covers(submission.receivedAt) else { throw .invalid("/receivedAt", "is outside the calendar") }
+        let received = submission.receivedAt
+        var dossier = Dossier(
+            id: ids.dossierId, trackingCode: ids.trackingCode, procedure: procedure.code, ward: submission.ward,
+            channel: submission.channel, receivedAt: received, clockStart: received,
+            dueAt: calendar.dueAt(received, workingDays: budgets.dossier.standard), verification: false,
+            status: .inProgress, data: submission.data, tasks: [], createdAt: now, updatedAt: now,
+            calendarVersion: calendar.version, duplicateKey: submission.duplicateKey)
+        var events = [NewEvent(at: now, actor: actor, type: "dossier.received", data: [
+            "procedure": .string(procedure.code), "ward": .string(submission.ward), "channel": .string(submission.channel.rawValue),
+            "receivedAt": time(received), "dueAt": time(dossier.dueAt), "calendarVersion": .string(calendar.version),
+            "slaProfile": .string(catalog.activeProfile.name),
+            "fields": .array(submission.data.leafPaths().map(JSONValue.string)),
+        ])]
+        for (definition, taskId) in zip(procedure.tasks, ids.taskIds) {
+            var task = AgencyTask(id: taskId, dossierId: dossier.id, kind: definition.kind, agency: definition.agency,
+                                  procedureCode: definition.procedureCode, updatedAt: now)
+            task.history.append(TaskHistoryEntry(at: now, type: "created", status: .waiting))
+            dossier.tasks.append(task)
+        }
+        for index in dossier.tasks.indices where procedure.tasks[index].startsAfter.isEmpty {
+            start(index, of: &dossier, at: received, now: now, events: &events)
+        }
+        return Decision(dossier: dossier, events: events)
+    }
+
+    func taskBudget(_ dossier: Dossier, _ task: AgencyTask) -> Int {
+        catalog.budgets(dossier.procedure)?.tasks[task.kind]?.days(verification: task.verification) ?? 0
+    }
+
+    private func dossierBudget(_ dossier: Dossier) -> Int {
+        catalog.budgets(dossier.procedure)?.dossier.days(verification: dossier.verification) ?? 0
+    }
+
+    private func start(_ index: Int, of dossier: inout Dossier, at: Date, now: Date, events: inout [NewEvent]) {
+        var task = dossier.tasks[index]
+        task.status = .pending
+        task.startedAt = at
+        task.clockStart = at
+        task.lastEventAt = at
+        task.dueAt = calendar.dueAt(at, workingDays: taskBudget(dossier, task))
+        task.calendarVersion = calendar.version
+        task.updatedAt = now
+        task.history.append(TaskHistoryEntry(at: at, type: "started", status: .pending, dueAt: task.dueAt))
+        dossier.tasks[index] = task
+        events.append(NewEvent(at: now, actor: .system, type: "task.started", taskId: task.id, data: [
+            "kind": .string(task.kind), "agency": .string(task.agency), "startedAt": time(at),
+            "dueAt": time(task.dueAt ?? at), "budgetWorkingDays": .number(Double(taskBudget(dossier, task))),
+            "calendarVersion": .string(calendar.version),
+        ]))
+    }
+
+    /// Recomputes the dossier's status from its tasks and records a change.
+    func refresh(_ dossier: inout Dossier, now: Date, events: inout [NewEvent]) {
+        dossier.updatedAt = now
+        let waitingOnWard = dossier.tasks.contains { $0.status == .awaitingSupplement }
+        dossier.pausedAt = waitingOnWard ? (dossier.pausedAt ?? now) : nil
+        guard dossier.status != .returned, dossier.status != .withdrawn else { return }
+        let next: DossierStatus
+        if dossier.tasks.contains(where: { $0.status == .rejected || $0.status == .awaitingSupplement }) {
+            next = .actionRequired
+        } else if dossier.tasks.allSatisfy({ $0.status == .completed }) {
+            next = .readyToReturn
+        } else {
+            next = .inProgress
+        }
+        guard next != dossier.status else { return }
+        if next == .readyToReturn { dossier.readyAt = now }
+        events.append(NewEvent(at: now, actor: .system, type: "dossier.status-changed",
+                               data: ["from": .string(dossier.status.rawValue), "to": .string(next.rawValue)]))
+        dossier.status = next
+    }
+
+    // MARK: Handoff (pull)
+
+    /// An agency listed or read its task: a `pending` task becomes `delivered`; either way the disclosed field
+    /// paths are recorded as a receipt.
+    public func disclose(_ dossier: Dossier, taskId: String, actor: Actor, now: Date) -> Decision {
+        var d = dossier
+        guard let i = d.taskIndex(taskId) else { return Decision(dossier: d, events: []) }
+        let paths = AgencyView.payload(of: d, task: d.tasks[i], catalog: catalog).leafPaths()
+        var events: [NewEvent] = []
+        if d.tasks[i].status == .pending {
+            d.tasks[i].status = .delivered
+            d.tasks[i].attempts.append(DeliveryAttempt(at: now, mode: "pull", outcome: "delivered"))
+            d.tasks[i].history.append(TaskHistoryEntry(at: now, type: "delivered", status: .delivered, dueAt: d.tasks[i].dueAt))
+            d.tasks[i].updatedAt = now
+            d.updatedAt = now
+            events.append(NewEvent(at: now, actor: actor, type: "task.delivered", taskId: taskId,
+                                   data: ["mode": "pull", "agency": .string(d.tasks[i].agency), "disclosed": .array(paths.map(JSONValue.string))]))
+        } else {
+            events.append(NewEvent(at: now, actor: actor, type: "task.disclosed", taskId: taskId,
+                                   data: ["agency": .string(d.tasks[i].agency), "disclosed": .array(paths.map(JSONValue.string))]))
+        }
+        return Decision(dossier: d, events: events)
+    }
+
+    // MARK: Agency events
+
+    /// Open task at risk: elapsed working time past 75% of its window.
+    public func isAtRisk(_ task: AgencyTask, at instant: Date) -> Bool {
+        guard task.status.isOpen, let start = task.clockStart, let due = task.dueAt else { return false }
+        let window = calendar.workingSeconds(from: start, to: due)
+        return calendar.workingSeconds(from: start, to: instant) > 0.75 * window
+    }
+
+    public func agencyEvent(_ input: AgencyEventInput, taskId: String, in dossier: Dossier, actor: Actor,
+                            now: Date) throws(DomainError) -> Decision {
+        var d = dossier
+        guard let i = d.taskIndex(taskId) else { throw .notFound("task \(taskId)") }
+        var task = d.tasks[i]
+        let from = task.status
+        func require(_ allowed: Set<TaskStatus>) throws(DomainError) {
+            guard allowed.contains(from) else {
+                throw .illegalTransition("'\(input.kind.rawValue)' is not allowed while the task is '\(from.rawValue)'")
+            }
+        }
+        let at = input.occurredAt ?? now
+        var events: [NewEvent] = []
+        var data: [String: JSONValue] = ["eventId": .string(input.eventId), "occurredAt": time(at), "from": .string(from.rawValue)]
+        switch input.kind {
+        case .acknowledged:
+            try require([.pending, .delivered])
+        default:
+            try require([.acknowledged])
+        }
+        guard at <= now.addingTimeInterval(5) else { throw .invalid("/occurredAt", "must not be in the future") }
+        if let last = task.lastEventAt, at < last.addingTimeInterval(-0.001) {
+            throw .invalid("/occurredAt", "must not be before the task's previous event (\(RFC3339.format(last, in: calendar.localTime.timeZone)))")
+        }
+        switch input.kind {
+        case .acknowledged:
+            task.status = .acknowledged
+            task.agencyReference = input.agencyReference ?? task.agencyReference
+            if let ref = input.agencyReference { data["agencyReference"] = .string(ref) }
+        case .supplementRequested:
+            task.status = .awaitingSupplement
+            task.supplementDueAt = calendar.dueAt(at, workingDays: 7)
+            data["reason"] = input.reason.map(JSONValue.string)
+            data["fields"] = .array((input.fields ?? []).map(JSONValue.string))
+            data["pausedDueAt"] = task.dueAt.map(time)
+            data["supplementDueAt"] = task.supplementDueAt.map(time)
+            task.dueAt = nil
+        case .verificationRequired:
+            guard !task.verification else { throw .illegalTransition("verification was already declared for this task") }
+            guard let due = task.dueAt, at < due else { throw .illegalTransition("verification must be declared before the task's due time") }
+            task.verification = true
+            task.dueAt = calendar.dueAt(task.clockStart ?? at, workingDays: taskBudget(d, task))
+            if !d.verification {
+                d.verification = true
+                d.dueAt = calendar.dueAt(d.clockStart, workingDays: dossierBudget(d))
+            }
+            data["reason"] = input.reason.map(JSONValue.string)
+            data["dueAt"] = task.dueAt.map(time)
+            data["dossierDueAt"] = time(d.dueAt)
+        case .rescheduled:
+            guard let due = task.dueAt, at > due || isAtRisk(task, at: at) else {
+                throw .illegalTransition("a task may be rescheduled only while it is at risk or overdue")
+            }
+            guard let newDueAt = input.newDueAt, newDueAt > now else { throw .invalid("/newDueAt", "must be in the future") }
+            data["previousDueAt"] = time(due)
+            data["newDueAt"] = time(newDueAt)
+            data["reason"] = input.reason.map(JSONValue.string)
+            task.dueAt = newDueAt
+        case .completed:
+            let result = try checkResult(input.result ?? .object([:]), for: task, procedure: d.procedure)
+            task.status = .completed
+            task.result = result
+            task.completedAt = at
+            data["resultFields"] = .array(result.leafPaths().map(JSONValue.string))
+        case .rejected:
+            task.status = .rejected
+            data["reason"] = input.reason.map(JSONValue.string)
+            data["code"] = input.code.map(JSONValue.string)
+        }
+        task.lastEventAt = at
+        task.updatedAt = now
+        task.history.append(TaskHistoryEntry(at: at, type: input.kind.rawValue, status: task.status, dueAt: task.dueAt,
+                                             data: historyData(input)))
+        d.tasks[i] = task
+        events.append(NewEvent(at: now, actor: actor, type: "task.\(input.kind.rawValue)", taskId: taskId, data: .object(data)))
+        if input.kind == .completed { startDownstream(of: &d, at: at, now: now, events: &events) }
+        refresh(&d, now: now, events: &events)
+        return Decision(dossier: d, events: events)
+    }
+
+    private func historyData(_ input: AgencyEventInput) -> JSONValue? {
+        var data: [String: JSONValue] = [:]
+        if let reason = input.reason { data["reason"] = .string(reason) }
+        if let code = input.code { data["code"] = .string(code) }
+        if let fields = input.fields { data["fields"] = .array(fields.map(JSONValue.string)) }
+        if let ref = input.agencyReference { data["agencyReference"] = .string(ref) }
+        return data.isEmpty ? nil : .object(data)
+    }
+
+    private func startDownstream(of d: inout Dossier, at: Date, now: Date, events: inout [NewEvent]) {
+        guard let procedure = catalog.procedures[d.procedure] else { return }
+        let completed = Set(d.tasks.filter { $0.status == .completed }.map(\.kind))
+        for index in d.tasks.indices where d.tasks[index].status == .waiting {
+            let upstream = procedure.task(d.tasks[index].kind)?.startsAfter ?? []
+            if !upstream.isEmpty, upstream.allSatisfy(completed.contains) {
+                start(index, of: &d, at: at, now: now, events: &events)
+            }
+        }
+    }
+
+    private func checkResult(_ result: JSONValue, for task: AgencyTask, procedure: String) throws(DomainError) -> JSONValue {
+        let spec = catalog.procedures[procedure]?.task(task.kind)?.result ?? [:]
+        var c = FieldChecker()
+        guard let members = c.object(result, at: "/result", allowed: Set(spec.keys)) else {
+            throw .validation(ValidationFailure(problems: c.problems))
+        }
+        for (field, type) in spec.sorted(by: { $0.key < $1.key }) {
+            guard let value = c.string(members, field, at: "/result") else { continue }
+            let ok = switch type {
+            case "personal-id": BirthDossierValidator.isPersonalId(value)
+            case "date": LocalDate(iso: value) != nil
+            case "datetime": RFC3339.parse(value) != nil
+            default: (1...100).contains(value.count)
+            }
+            c.check(ok, "/result/\(field)", "must be a valid \(type)")
+        }
+        guard c.problems.isEmpty else { throw .validation(ValidationFailure(problems: c.problems)) }
+        return result
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongRuntime
+import Logging
+
+/// Registers routes on the router, recording each one in the route table.
+struct RouteRegistrar {
+    let router: Router<AppRequestContext>
+    let protectedGroup: RouterGroup<AppRequestContext>
+    var table = RouteTable()
+
+    init(router: Router<AppRequestContext>, authenticator: Authenticator) {
+        self.router = router
+        self.protectedGroup = router.group().add(middleware: AuthMiddleware(authenticator: authenticator))
+    }
+
+    typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+
+    /// A route that needs no token.
+    mutating func open(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        router.on(RouterPath(path), method: method, use: handler)
+        table.add(method, path)
+    }
+
+    /// A route that needs `Authorization: Bearer`.
+    mutating func protected(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        protectedGroup.on(RouterPath(path), method: method, use: handler)
+        table.add(method, path)
+    }
+}
+
+/// Everything the HTTP layer needs from the rest of the service.
+public struct HTTPServices: Sendable {
+    public var engine: Engine
+    public var authenticator: Authenticator
+    public var logger: Logger
+    public var metrics: @Sendable () async -> String
+
+    public init(engine: Engine, authenticator: Authenticator, logger: Logger = Logger(label: "lienthong.http"),
+                metrics: @escaping @Sendable () async -> String = { "" }) {
+        self.engine = engine
+        self.authenticator = authenticator
+        self.logger = logger
+        self.metrics = metrics
+    }
+}
+
+public enum LienThongRouter {
+    /// The router with every route of the API, and the table of those routes.
+    public static func build(_ services: HTTPServices) -> (router: Router<AppRequestContext>, routes: RouteTable) {
+        let router = Router(context: AppRequestContext.self)
+        // The route table is filled below; the middleware reads it only when a request arrives.
+        let holder = RouteTableHolder()
+        router.add(middleware: RequestLogMiddleware(logger: services.logger))
+        router.add(middleware: ProblemMiddleware(routes: holder, logger: services.logger))
+        var registrar = RouteRegistrar(router: router, authenticator: services.authenticator)
+        let views = Views(workflow: services.engine.workflow)
+        PublicController(engine: services.engine, views: views, metrics: services.metrics).register(&registrar)
+        DossierController(engine: services.engine, views: views).register(&registrar)
+        TaskController(engine: services.engine, views: views).register(&registrar)
+        holder.set(registrar.table)
+        return (router, registrar.table)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import LienThongCore
+
+/// How an agency takes its tasks.
+public enum HandoffMode: String, Sendable { case push, pull }
+
+public struct AgencyConfig: Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var mode: HandoffMode
+    public var endpoint: URL?
+    public var secret: String?
+    public var credential: Credential
+}
+
+/// A token as configured: in clear or as the hex SHA-256 of it.
+public enum Credential: Sendable, Hashable {
+    case clear(String)
+    case sha256(String)
+}
+
+public struct TokenConfig: Sendable, Hashable {
+    public var role: Role
+    public var ward: String?
+    public var agency: String?
+    public var credential: Credential
+}
+
+public struct DeliveryConfig: Sendable, Hashable {
+    public var retrySchedule: [TimeInterval]
+    public var maxAge: TimeInterval
+    public var timeout: TimeInterval
+}
+
+public struct SupportContacts: Sendable, Hashable {
+    public var phone: String?
+    public var email: String?
+}
+
+/// The service's configuration (SPEC §10, Appendix A), checked.
+public struct LienThongConfig: Sendable {
+    public var timeZone: TimeZone
+    public var calendar: WorkingDayCalendar.Definition
+    public var calendarVersion: String
+    /// True when the calendar came from files that declare their years (then missing years stop start-up).
+    public var calendarDeclaresYears: Bool
+    public var slaProfile: String
+    public var ackWindow: TimeInterval
+    public var delivery: DeliveryConfig
+    public var agencies: [AgencyConfig]
+    public var tokens: [TokenConfig]
+    public var support: SupportContacts
+}

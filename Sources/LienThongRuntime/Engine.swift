@@ -1,0 +1,186 @@
+import Crypto
+import Foundation
+import LienThongCore
+import LienThongStorage
+import Logging
+
+/// Applies every input (HTTP command, agency event, timer) as one transaction: load, decide in the pure
+/// core, write state and events together. The only writer of dossier state.
+public final class Engine: Sendable {
+    public let store: any Store
+    public let workflow: Workflow
+    public let clock: any WallClock
+    let ids: any IdentifierSource
+    let logger: Logger
+
+    public init(store: any Store, workflow: Workflow, clock: any WallClock, ids: any IdentifierSource = RandomIdentifiers(),
+                logger: Logger = Logger(label: "lienthong.engine")) {
+        self.store = store
+        self.workflow = workflow
+        self.clock = clock
+        self.ids = ids
+        self.logger = logger
+    }
+
+    public static func requestHash(_ body: JSONValue) -> String {
+        SHA256.hash(data: Data(EventChain.canonicalJSON(body).utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Ward officer
+
+    /// Intake: validates, refuses duplicates, creates the dossier and its tasks and starts their clocks.
+    /// Returns `created: false` when an `Idempotency-Key` replays an earlier identical request.
+    public func createDossier(body: JSONValue, idempotencyKey: String?, actor: Actor) async throws -> (dossier: Dossier, created: Bool) {
+        let now = clock.now()
+        if actor.role == .wardOfficer, let ward = body["ward"]?.stringValue, ward != actor.ward {
+            throw DomainError.forbidden("this token may create dossiers only for ward \(actor.ward ?? "?")")
+        }
+        let submission: ValidatedSubmission
+        switch workflow.validator.validate(body, now: now, defaultReceivedAt: now) {
+        case .success(let s): submission = s
+        case .failure(let failure): throw DomainError.validation(failure)
+        }
+        let hash = Self.requestHash(body)
+        let scope = "\(actor.role.rawValue):\(actor.ward ?? "")"
+        let taskCount = workflow.catalog.procedures[submission.procedure]?.tasks.count ?? 0
+        let newIds = ids.dossierIDs(taskCount: taskCount)
+        let workflow = self.workflow
+        let result = try await store.transaction { tx in
+            if let key = idempotencyKey, let previous = try tx.idempotentRequest(scope: scope, key: key) {
+                guard previous.requestHash == hash else {
+                    throw DomainError.conflict(slug: "idempotency-key-reused",
+                                               detail: "Idempotency-Key '\(key)' was used before with a different body")
+                }
+                guard let existing = try tx.dossier(id: previous.dossierId) else { throw DomainError.notFound("dossier") }
+                return (existing, false)
+            }
+            if let existing = try tx.dossier(duplicateKey: submission.duplicateKey) {
+                throw DomainError.conflict(slug: "duplicate-dossier",
+                                           detail: "this child (mother, name, date of birth) is already registered in dossier \(existing.id)",
+                                           existingId: existing.id)
+            }
+            let decision = try workflow.intake(submission, ids: NewDossierIDs(dossierId: newIds.dossierId, trackingCode: newIds.trackingCode,
+                                                                              taskIds: newIds.taskIds), actor: actor, now: now)
+            try tx.save(decision.dossier, events: decision.events)
+            if let key = idempotencyKey {
+                try tx.recordIdempotentRequest(scope: scope, key: key, requestHash: hash, dossierId: decision.dossier.id, at: now)
+            }
+            return (decision.dossier, true)
+        }
+        if result.1 {
+            logger.info("dossier received", metadata: ["dossier.id": "\(result.0.id)", "dossier.ward": "\(result.0.ward)"])
+        }
+        return result
+    }
+
+    /// Loads a dossier for a ward command, applying any timed rule already due, and checks the ward.
+    private static func load(_ tx: any StoreTransaction, id: String, actor: Actor, workflow: Workflow, now: Date) throws -> Dossier {
+        guard var dossier = try tx.dossier(id: id) else { throw DomainError.notFound("dossier \(id)") }
+        if actor.role == .wardOfficer, dossier.ward != actor.ward { throw DomainError.forbidden("dossier \(id) belongs to another ward") }
+        if let expired = workflow.expire(dossier, now: now) {
+            try tx.save(expired.dossier, events: expired.events)
+            dossier = expired.dossier
+        }
+        return dossier
+    }
+
+    /// Runs one ward command on a dossier in one transaction.
+    public func wardCommand(dossierId: String, actor: Actor,
+                            _ command: @Sendable @escaping (Workflow, Dossier, Date) throws -> Decision) async throws -> Dossier {
+        let now = clock.now()
+        let workflow = self.workflow
+        let dossier = try await store.transaction { tx in
+            let current = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now)
+            let decision = try command(workflow, current, now)
+            try tx.save(decision.dossier, events: decision.events)
+            return decision.dossier
+        }
+        logger.info("ward command applied", metadata: ["dossier.id": "\(dossierId)", "dossier.status": "\(dossier.status.rawValue)"])
+        return dossier
+    }
+
+    // MARK: Agency
+
+    /// Records that an agency was shown these tasks (pull handoff): `pending` ones become `delivered`, and each
+    /// read leaves a receipt of the disclosed field paths. Returns the tasks with their dossiers as they now are.
+    public func disclose(taskIds: [String], to actor: Actor) async throws -> [(task: AgencyTask, dossier: Dossier)] {
+        guard !taskIds.isEmpty else { return [] }
+        let now = clock.now()
+        let workflow = self.workflow
+        return try await store.transaction { tx in
+            var dossiers: [String: Dossier] = [:]
+            var order: [(taskId: String, dossierId: String)] = []
+            var events: [String: [NewEvent]] = [:]
+            for taskId in taskIds {
+                guard let dossierId = try tx.dossierId(forTask: taskId) else { continue }
+                if dossiers[dossierId] == nil {
+                    dossiers[dossierId] = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now)
+                }
+                guard let dossier = dossiers[dossierId], let task = dossier.tasks.first(where: { $0.id == taskId }),
+                      task.agency == actor.agency else { continue }
+                order.append((taskId, dossierId))
+                guard task.status != .waiting, task.status != .cancelled else { continue }
+                let decision = workflow.disclose(dossier, taskId: taskId, actor: actor, now: now)
+                dossiers[dossierId] = decision.dossier
+                events[dossierId, default: []].append(contentsOf: decision.events)
+            }
+            for (id, newEvents) in events { if let dossier = dossiers[id] { try tx.save(dossier, events: newEvents) } }
+            return order.compactMap { entry in
+                guard let d = dossiers[entry.dossierId], let t = d.tasks.first(where: { $0.id == entry.taskId }) else { return nil }
+                return (t, d)
+            }
+        }
+    }
+
+    /// An agency's event on its task; the same `eventId` again has no second effect (`duplicate: true`).
+    public func agencyEvent(taskId: String, body: JSONValue, actor: Actor) async throws -> (task: AgencyTask, dossier: Dossier, duplicate: Bool) {
+        let now = clock.now()
+        let workflow = self.workflow
+        let hash = Self.requestHash(body)
+        let input: AgencyEventInput
+        switch AgencyEventInput.parse(body) {
+        case .success(let parsed): input = parsed
+        case .failure(let failure): throw DomainError.validation(failure)
+        }
+        let agency = actor.agency ?? ""
+        let outcome = try await store.transaction { tx -> (AgencyTask, Dossier, Bool) in
+            guard let dossierId = try tx.dossierId(forTask: taskId) else { throw DomainError.notFound("task \(taskId)") }
+            let dossier = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now)
+            guard let task = dossier.tasks.first(where: { $0.id == taskId }) else { throw DomainError.notFound("task \(taskId)") }
+            guard task.agency == agency else { throw DomainError.forbidden("task \(taskId) belongs to another agency") }
+            if let previous = try tx.agencyEvent(agency: agency, eventId: input.eventId) {
+                guard previous.taskId == taskId, previous.requestHash == hash else {
+                    throw DomainError.conflict(slug: "event-id-reused", detail: "eventId '\(input.eventId)' was used before for another event")
+                }
+                return (task, dossier, true)
+            }
+            let decision = try workflow.agencyEvent(input, taskId: taskId, in: dossier, actor: actor, now: now)
+            try tx.save(decision.dossier, events: decision.events)
+            try tx.recordAgencyEvent(agency: agency, eventId: input.eventId, taskId: taskId, requestHash: hash, at: now)
+            let updated = decision.dossier.tasks.first { $0.id == taskId } ?? task
+            return (updated, decision.dossier, false)
+        }
+        if !outcome.2 {
+            logger.info("agency event applied", metadata: ["task.id": "\(taskId)", "task.agency": "\(agency)",
+                                                          "event.type": "\(input.kind.rawValue)", "dossier.id": "\(outcome.1.id)"])
+        }
+        return outcome
+    }
+
+    // MARK: Timers
+
+    /// Applies timed rules that are due (supplement expiry); returns how many dossiers changed.
+    @discardableResult
+    public func applyDueTimers() async throws -> Int {
+        let now = clock.now()
+        let workflow = self.workflow
+        let due = try await store.dossiersWithExpiredSupplements(now: now, limit: 500)
+        for id in due {
+            try await store.transaction { tx in
+                guard let dossier = try tx.dossier(id: id), let expired = workflow.expire(dossier, now: now) else { return }
+                try tx.save(expired.dossier, events: expired.events)
+            }
+        }
+        return due.count
+    }
+}

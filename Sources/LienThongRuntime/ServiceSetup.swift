@@ -1,0 +1,63 @@
+import Foundation
+import LienThongCore
+import LienThongStorage
+import Logging
+
+/// Builds the configured service parts from a config file (or the embedded demo) and the `Schemas/` files.
+public struct ServiceSetup: Sendable {
+    public let config: LienThongConfig
+    public let workflow: Workflow
+    /// Present in demo mode: the tokens to print.
+    public let demoTokens: [(role: String, token: String)]?
+
+    /// The embedded demo: three pull agencies, one ward officer (ward 00004) and a supervisor, fixed tokens.
+    public static let demoConfig: JSONValue = [
+        "timeZone": "Asia/Ho_Chi_Minh",
+        "slaProfile": "decree-63-2024",
+        "agencies": [
+            ["code": "justice", "name": "Tư pháp – Hộ tịch phường", "mode": "pull", "token": "demo-justice-token"],
+            ["code": "police", "name": "Công an phường", "mode": "pull", "token": "demo-police-token"],
+            ["code": "insurance", "name": "Bảo hiểm xã hội", "mode": "pull", "token": "demo-insurance-token"],
+        ],
+        "tokens": [
+            ["role": "ward-officer", "ward": "00004", "token": "demo-ward-00004-token"],
+            ["role": "supervisor", "token": "demo-supervisor-token"],
+        ],
+        "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
+    ]
+
+    /// - Parameters:
+    ///   - configFile: the JSON configuration; nil runs the embedded demo.
+    ///   - today: the date used for the "calendar covers the next 60 days" check.
+    public init(configFile: URL?, environment: [String: String], schemas: SchemaFiles, today: Date) throws(ConfigurationError) {
+        let json: JSONValue
+        if let configFile {
+            guard let data = FileManager.default.contents(atPath: configFile.path) else {
+                throw ConfigurationError(key: "--config", "cannot read \(configFile.path)")
+            }
+            do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+                throw ConfigurationError(key: "--config", "\(configFile.path) is not valid JSON")
+            }
+            demoTokens = nil
+        } else {
+            json = Self.demoConfig
+            demoTokens = [("ward-officer (ward 00004)", "demo-ward-00004-token"), ("supervisor", "demo-supervisor-token"),
+                          ("agency justice", "demo-justice-token"), ("agency police", "demo-police-token"),
+                          ("agency insurance", "demo-insurance-token")]
+        }
+        let config = try ConfigLoader(schemas: schemas).load(json: json, environment: environment,
+                                                             baseDirectory: configFile?.deletingLastPathComponent())
+        let calendar = WorkingDayCalendar(definition: config.calendar, timeZone: config.timeZone, version: config.calendarVersion)
+        if config.calendarDeclaresYears {
+            let missing = calendar.uncoveredYears(today: calendar.localTime.local(today).date)
+            if !missing.isEmpty {
+                throw ConfigurationError(key: "calendar", "no holiday list for \(missing.map(String.init).joined(separator: ", ")), "
+                                         + "which begins within 60 days: add Schemas/calendars/vn-\(missing[0]).json")
+            }
+        }
+        let catalog = try ProcedureCatalog(procedures: try schemas.procedures(), profiles: try schemas.slaProfiles(),
+                                           activeProfile: config.slaProfile, agencies: Set(config.agencies.map(\.code)))
+        self.config = config
+        self.workflow = Workflow(catalog: catalog, calendar: calendar)
+    }
+}

@@ -1,0 +1,86 @@
+import GRDB
+
+/// Append-only schema migrations: never edit a registered migration, add a new one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-dossiers-tasks-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE dossier (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  tracking_code TEXT NOT NULL UNIQUE,
+                  procedure TEXT NOT NULL,
+                  ward TEXT NOT NULL CHECK (length(ward) = 5),
+                  status TEXT NOT NULL CHECK (status IN ('in-progress','ready-to-return','returned','action-required','withdrawn')),
+                  due_at INTEGER NOT NULL,
+                  paused INTEGER NOT NULL CHECK (paused IN (0, 1)),
+                  supplement_due_at INTEGER,
+                  duplicate_key TEXT NOT NULL,
+                  document TEXT NOT NULL CHECK (json_valid(document)),
+                  head_seq INTEGER NOT NULL CHECK (head_seq >= 1),
+                  head_hash TEXT NOT NULL CHECK (length(head_hash) = 64),
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX dossier_duplicate ON dossier(duplicate_key) WHERE status != 'withdrawn';
+                CREATE INDEX dossier_ward ON dossier(ward, position);
+                CREATE INDEX dossier_status ON dossier(status, position);
+                CREATE INDEX dossier_open_due ON dossier(due_at) WHERE status NOT IN ('returned', 'withdrawn');
+                CREATE INDEX dossier_supplement_due ON dossier(supplement_due_at) WHERE supplement_due_at IS NOT NULL;
+
+                CREATE TABLE task (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  kind TEXT NOT NULL,
+                  agency TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('waiting','pending','delivered','acknowledged','completed',
+                                                         'awaiting-supplement','rejected','cancelled')),
+                  due_at INTEGER,
+                  document TEXT NOT NULL CHECK (json_valid(document)),
+                  updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX task_dossier ON task(dossier_id);
+                CREATE INDEX task_agency ON task(agency, position);
+                CREATE INDEX task_agency_status ON task(agency, status, position);
+
+                CREATE TABLE event (
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  seq INTEGER NOT NULL CHECK (seq >= 1),
+                  at INTEGER NOT NULL,
+                  actor TEXT NOT NULL,
+                  type TEXT NOT NULL,
+                  task_id TEXT,
+                  data TEXT NOT NULL CHECK (json_valid(data)),
+                  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+                  hash TEXT NOT NULL CHECK (length(hash) = 64),
+                  PRIMARY KEY (dossier_id, seq)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event
+                  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event
+                  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+                CREATE TABLE idempotency_key (
+                  scope TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  request_hash TEXT NOT NULL,
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  created_at INTEGER NOT NULL,
+                  PRIMARY KEY (scope, key)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE agency_event (
+                  agency TEXT NOT NULL,
+                  event_id TEXT NOT NULL,
+                  task_id TEXT NOT NULL REFERENCES task(id),
+                  request_hash TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  PRIMARY KEY (agency, event_id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// `StoreTransaction` over one open GRDB transaction.
+struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+
+    func dossier(id: String) throws -> Dossier? {
+        guard let document = try String.fetchOne(db, sql: "SELECT document FROM dossier WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        var dossier = try Codec.decode(Dossier.self, document)
+        dossier.tasks = try tasks(dossierIds: [id])[id] ?? []
+        return dossier
+    }
+
+    func dossier(duplicateKey: String) throws -> Dossier? {
+        guard let id = try String.fetchOne(db, sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'",
+                                           arguments: [duplicateKey]) else { return nil }
+        return try dossier(id: id)
+    }
+
+    func dossierId(forTask taskId: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT dossier_id FROM task WHERE id = ?", arguments: [taskId])
+    }
+
+    func tasks(dossierIds: [String]) throws -> [String: [AgencyTask]] {
+        guard !dossierIds.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: dossierIds.count).joined(separator: ",")
+        let documents = try String.fetchAll(db, sql: "SELECT document FROM task WHERE dossier_id IN (\(marks)) ORDER BY position",
+                                            arguments: StatementArguments(dossierIds))
+        return try Dictionary(grouping: documents.map { try Codec.decode(AgencyTask.self, $0) }, by: \.dossierId)
+    }
+
+    func save(_ dossier: Dossier, events: [NewEvent]) throws {
+        do {
+            try write(dossier, events: events)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            && (error.message ?? "").contains("duplicate_key") {
+            let existing = try String.fetchOne(db, sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'",
+                                               arguments: [dossier.duplicateKey])
+            throw DomainError.conflict(slug: "duplicate-dossier", detail: "this child is already registered in dossier \(existing ?? "?")",
+                                       existingId: existing)
+        }
+    }
+
+    private func write(_ dossier: Dossier, events: [NewEvent]) throws {
+        let head = try Row.fetchOne(db, sql: "SELECT head_seq, head_hash FROM dossier WHERE id = ?", arguments: [dossier.id])
+        let last: (seq: Int, hash: String) = head.map { ($0["head_seq"], $0["head_hash"]) } ?? (0, EventChain.genesisHash)
+        let chained = EventChain.append(events, dossierId: dossier.id, after: last)
+        let newHead = chained.last.map { ($0.seq, $0.hash) } ?? last
+        var document = dossier
+        document.tasks = []
+        let supplementDue = dossier.tasks.compactMap(\.supplementDueAt).min().map(Codec.millis)
+        try db.execute(sql: """
+            INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, duplicate_key,
+                                 document, head_seq, head_hash, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, paused = excluded.paused,
+              supplement_due_at = excluded.supplement_due_at, duplicate_key = excluded.duplicate_key,
+              document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
+              updated_at = excluded.updated_at
+            """, arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
+                             Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue, dossier.duplicateKey,
+                             try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
+                             Codec.millis(dossier.updatedAt)])
+        for task in dossier.tasks {
+            try db.execute(sql: """
+                INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
+                  document = excluded.document, updated_at = excluded.updated_at
+                """, arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
+                                 task.dueAt.map(Codec.millis), try Codec.encode(task), Codec.millis(task.updatedAt)])
+        }
+        for event in chained {
+            try db.execute(sql: """
+                INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
+                                 event.taskId, event.dataJSON, event.prevHash, event.hash])
+        }
+    }
+
+    func idempotentRequest(scope: String, key: String) throws -> (requestHash: String, dossierId: String)? {
+        try Row.fetchOne(db, sql: "SELECT request_hash, dossier_id FROM idempotency_key WHERE scope = ? AND key = ?",
+                         arguments: [scope, key]).map { ($0["request_hash"], $0["dossier_id"]) }
+    }
+
+    func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) throws {
+        try db.execute(sql: "INSERT INTO idempotency_key (scope, key, request_hash, dossier_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [scope, key, requestHash, dossierId, Codec.millis(at)])
+    }
+
+    func agencyEvent(agency: String, eventId: String) throws -> (taskId: String, requestHash: String)? {
+        try Row.fetchOne(db, sql: "SELECT task_id, request_hash FROM agency_event WHERE agency = ? AND event_id = ?",
+                         arguments: [agency, eventId]).map { ($0["task_id"], $0["request_hash"]) }
+    }
+
+    func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) throws {
+        try db.execute(sql: "INSERT INTO agency_event (agency, event_id, task_id, request_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [agency, eventId, taskId, requestHash, Codec.millis(at)])
+    }
+
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        guard let result else { throw DatabaseError(message: "savepoint produced no result") }
+        return result
+    }
+}
+
+/// JSON documents and timestamps as stored.
+enum Codec {
+    static func millis(_ date: Date) -> Int64 { EventChain.millis(date) }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    static func event(_ row: Row) throws -> DossierEvent {
+        DossierEvent(dossierId: row["dossier_id"], seq: row["seq"], atMillis: row["at"],
+                     actor: try decode(Actor.self, row["actor"]), type: row["type"], taskId: row["task_id"],
+                     dataJSON: row["data"], prevHash: row["prev_hash"], hash: row["hash"])
+    }
+}

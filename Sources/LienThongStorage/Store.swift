@@ -1,0 +1,80 @@
+import Foundation
+import LienThongCore
+
+/// Filters for the ward/supervisor dossier listing.
+public struct DossierQuery: Sendable {
+    public var ward: String?
+    public var status: DossierStatus?
+    /// Only dossiers past due and still owed (`overdue=true`), or only those that are not (`false`).
+    public var overdue: Bool?
+    public var now: Date
+    public var limit: Int
+    /// Opaque position from a previous page.
+    public var before: Int64?
+
+    public init(ward: String? = nil, status: DossierStatus? = nil, overdue: Bool? = nil, now: Date, limit: Int, before: Int64? = nil) {
+        self.ward = ward
+        self.status = status
+        self.overdue = overdue
+        self.now = now
+        self.limit = limit
+        self.before = before
+    }
+}
+
+public struct TaskQuery: Sendable {
+    /// nil: every agency (supervisors).
+    public var agency: String?
+    public var status: TaskStatus?
+    public var limit: Int
+    public var before: Int64?
+
+    public init(agency: String?, status: TaskStatus? = nil, limit: Int, before: Int64? = nil) {
+        self.agency = agency
+        self.status = status
+        self.limit = limit
+        self.before = before
+    }
+}
+
+/// One page of a listing, newest first; `next` is the position to continue from.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var next: Int64?
+}
+
+/// What a command may do inside its one transaction.
+public protocol StoreTransaction {
+    func dossier(id: String) throws -> Dossier?
+    func dossier(duplicateKey: String) throws -> Dossier?
+    func dossierId(forTask taskId: String) throws -> String?
+    /// Writes the dossier, its tasks and the new events (chained after the log's head) together.
+    func save(_ dossier: Dossier, events: [NewEvent]) throws
+    func idempotentRequest(scope: String, key: String) throws -> (requestHash: String, dossierId: String)?
+    func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) throws
+    func agencyEvent(agency: String, eventId: String) throws -> (taskId: String, requestHash: String)?
+    func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) throws
+    /// Runs `body` in a savepoint: a throw rolls back only what `body` wrote (for group commit).
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+}
+
+/// Storage behind the engine and the read API. SQLite (GRDB) implements it now; PostgreSQL can later.
+public protocol Store: Sendable {
+    /// One transaction: everything `body` writes commits together or not at all.
+    func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T
+
+    func dossier(id: String) async throws -> Dossier?
+    func dossier(trackingCode: String) async throws -> Dossier?
+    func dossiers(_ query: DossierQuery) async throws -> Page<Dossier>
+    /// A task with its dossier.
+    func task(id: String) async throws -> (task: AgencyTask, dossier: Dossier)?
+    func tasks(_ query: TaskQuery) async throws -> Page<AgencyTask>
+    func events(dossierId: String) async throws -> [DossierEvent]
+    /// Dossier ids with a supplement deadline at or before `now` (for the expiry rule).
+    func dossiersWithExpiredSupplements(now: Date, limit: Int) async throws -> [String]
+    /// The earliest pending supplement deadline, if any.
+    func nextSupplementDeadline() async throws -> Date?
+    /// Walks every dossier's log; returns the first event that does not chain.
+    func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
+    func isWritable() async -> Bool
+}
