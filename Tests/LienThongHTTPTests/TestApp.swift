@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LienThongCore
+import LienThongHTTP
+import LienThongRuntime
+import LienThongStorage
+import LienThongTesting
+import NIOCore
+import Testing
+
+/// The real application in-process on a temporary SQLite file with a manual clock.
+struct TestApp {
+    static let ward = "demo-ward-00004-token"
+    static let otherWard = "other-ward-00005-token"
+    static let supervisor = "demo-supervisor-token"
+    static let justice = "demo-justice-token"
+    static let police = "demo-police-token"
+    static let insurance = "demo-insurance-token"
+
+    let clock: ManualWallClock
+    let engine: Engine
+    let store: SQLiteStore
+    let databasePath: String
+    let routes: RouteTable
+    let application: Application<RouterResponder<AppRequestContext>>
+
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00")) throws {
+        clock = ManualWallClock(now)
+        // A second ward officer through environment overrides (also exercises them).
+        let setup = Fixtures.setup(today: now, environment: [
+            "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
+        ])
+        (store, databasePath) = try Fixtures.temporaryStore()
+        engine = Engine(store: store, workflow: setup.workflow, clock: clock, ids: SequentialIdentifiers())
+        let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config)))
+        routes = built.routes
+        application = Application(router: built.router)
+    }
+
+    func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await application.test(.router, body)
+    }
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: JSONValue? = nil, raw: String? = nil,
+              headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json { body = ByteBuffer(string: EventChain.canonicalJSON(json)) }
+        if let raw { body = ByteBuffer(string: raw) }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body)
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))) ?? .null }
+    var text: String { String(buffer: body) }
+}
+
+extension JSONValue {
+    var string: String { stringValue ?? "" }
+    var items: [JSONValue] { self["items"]?.arrayValue ?? [] }
+}
