@@ -51,6 +51,11 @@ public struct RouteTable: Sendable {
     public struct Entry: Sendable, Hashable {
         public var method: String
         public var path: String
+
+        public init(method: String, path: String) {
+            self.method = method
+            self.path = path
+        }
     }
 
     public private(set) var entries: [Entry] = []
