@@ -24,6 +24,22 @@ extension Workflow {
         return copy
     }
 
+    /// The ward acted on a task at `now`: it moves to `status` and its clock counts anew from `now`.
+    private func restartClock(of i: Int, in d: inout Dossier, status: TaskStatus, historyType: String, note: String?,
+                              now: Date) -> AgencyTask {
+        var task = d.tasks[i]
+        task.status = status
+        task.clockStart = now
+        task.lastEventAt = now
+        task.supplementDueAt = nil
+        task.dueAt = calendar.dueAt(now, workingDays: taskBudget(d, task))
+        task.updatedAt = now
+        task.history.append(TaskHistoryEntry(at: now, type: historyType, status: status, dueAt: task.dueAt,
+                                             data: note.map { ["note": .string($0)] }))
+        d.tasks[i] = task
+        return task
+    }
+
     private func checkNote(_ note: String?) throws(DomainError) {
         if let note, note.count > 2000 { throw .invalid("/note", "must be at most 2000 characters") }
     }
@@ -38,16 +54,7 @@ extension Workflow {
         }
         try checkNote(note)
         var d = try corrected(dossier, with: data)
-        var task = d.tasks[i]
-        task.status = .acknowledged
-        task.clockStart = now
-        task.lastEventAt = now
-        task.supplementDueAt = nil
-        task.dueAt = calendar.dueAt(now, workingDays: taskBudget(d, task))
-        task.updatedAt = now
-        task.history.append(TaskHistoryEntry(at: now, type: "supplemented", status: .acknowledged, dueAt: task.dueAt,
-                                             data: note.map { ["note": .string($0)] }))
-        d.tasks[i] = task
+        let task = restartClock(of: i, in: &d, status: .acknowledged, historyType: "supplemented", note: note, now: now)
         d.clockStart = now
         d.dueAt = calendar.dueAt(now, workingDays: catalog.budgets(d.procedure)?.dossier.days(verification: d.verification) ?? 0)
         var events = [NewEvent(at: now, actor: actor, type: "dossier.supplemented", taskId: taskId, data: [
@@ -67,15 +74,7 @@ extension Workflow {
         }
         try checkNote(note)
         var d = try corrected(dossier, with: data)
-        var task = d.tasks[i]
-        task.status = .pending
-        task.clockStart = now
-        task.lastEventAt = now
-        task.dueAt = calendar.dueAt(now, workingDays: taskBudget(d, task))
-        task.updatedAt = now
-        task.history.append(TaskHistoryEntry(at: now, type: "resubmitted", status: .pending, dueAt: task.dueAt,
-                                             data: note.map { ["note": .string($0)] }))
-        d.tasks[i] = task
+        let task = restartClock(of: i, in: &d, status: .pending, historyType: "resubmitted", note: note, now: now)
         var events = [NewEvent(at: now, actor: actor, type: "task.resubmitted", taskId: taskId, data: [
             "fields": .array((data?.leafPaths() ?? []).map(JSONValue.string)), "note": note.map(JSONValue.string) ?? .null,
             "dueAt": time(task.dueAt ?? now),
