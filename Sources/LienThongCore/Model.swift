@@ -87,6 +87,10 @@ public struct AgencyTask: Codable, Sendable, Hashable {
     public var attempts: [DeliveryAttempt]
     public var agencyReference: String?
     public var supplementDueAt: Date?
+    /// A delivered task must be acknowledged by then (delivery time + ackWindow).
+    public var ackDueAt: Date?
+    /// Set when the ack window passed without an acknowledgement; cleared by the acknowledgement.
+    public var unacknowledgedSince: Date?
     /// Time of the latest agency event (an `occurredAt` may not go before it).
     public var lastEventAt: Date?
     public var completedAt: Date?
@@ -141,6 +145,17 @@ public struct Dossier: Codable, Sendable, Hashable {
     }
 
     public func taskIndex(_ taskId: String) -> Int? { tasks.firstIndex { $0.id == taskId } }
+
+    /// The earliest instant at which a timed rule falls due on this dossier (supplement expiry, ack window).
+    public var nextTimerAt: Date? {
+        var earliest: Date?
+        for task in tasks {
+            for instant in [task.supplementDueAt, task.ackDueAt] {
+                if let instant, earliest.map({ instant < $0 }) ?? true { earliest = instant }
+            }
+        }
+        return earliest
+    }
 }
 
 /// An event before it is chained into the dossier's log.

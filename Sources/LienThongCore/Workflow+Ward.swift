@@ -110,10 +110,14 @@ extension Workflow {
         var d = dossier
         var events = [NewEvent(at: now, actor: actor, type: "dossier.withdrawn", data: ["reason": .string(reason)])]
         for i in d.tasks.indices where d.tasks[i].status != .completed && d.tasks[i].status != .cancelled {
+            let from = d.tasks[i].status
             d.tasks[i].status = .cancelled
+            d.tasks[i].ackDueAt = nil
+            d.tasks[i].supplementDueAt = nil
             d.tasks[i].updatedAt = now
             d.tasks[i].history.append(TaskHistoryEntry(at: now, type: "cancelled", status: .cancelled))
-            events.append(NewEvent(at: now, actor: actor, type: "task.cancelled", taskId: d.tasks[i].id))
+            events.append(NewEvent(at: now, actor: actor, type: "task.cancelled", taskId: d.tasks[i].id,
+                                   data: ["from": .string(from.rawValue)]))
         }
         d.status = .withdrawn
         d.withdrawReason = reason
@@ -123,21 +127,33 @@ extension Workflow {
     }
 
     /// Timed rules that fall due without anyone acting: a supplement not supplied within 7 working days
-    /// rejects its task with code `supplement-expired`.
-    public func expire(_ dossier: Dossier, now: Date) -> Decision? {
+    /// rejects its task with code `supplement-expired`; a delivered task not acknowledged within the ack window
+    /// is flagged (and, for a push agency, handed off again).
+    public func applyTimers(_ dossier: Dossier, now: Date) -> Decision? {
         var d = dossier
         var events: [NewEvent] = []
         for i in d.tasks.indices {
-            guard d.tasks[i].status == .awaitingSupplement, let deadline = d.tasks[i].supplementDueAt, now >= deadline else { continue }
-            d.tasks[i].status = .rejected
-            d.tasks[i].updatedAt = now
-            d.tasks[i].supplementDueAt = nil
-            d.tasks[i].history.append(TaskHistoryEntry(at: deadline, type: "rejected", status: .rejected,
-                                                       data: ["code": "supplement-expired", "reason": "Hết hạn bổ sung hồ sơ (7 ngày làm việc)"]))
-            events.append(NewEvent(at: now, actor: .system, type: "task.rejected", taskId: d.tasks[i].id, data: [
-                "code": "supplement-expired", "reason": "supplement not supplied within 7 working days",
-                "occurredAt": time(deadline),
-            ]))
+            if d.tasks[i].status == .awaitingSupplement, let deadline = d.tasks[i].supplementDueAt, now >= deadline {
+                d.tasks[i].status = .rejected
+                d.tasks[i].updatedAt = now
+                d.tasks[i].supplementDueAt = nil
+                d.tasks[i].history.append(TaskHistoryEntry(at: deadline, type: "rejected", status: .rejected,
+                                                           data: ["code": "supplement-expired", "reason": "Hết hạn bổ sung hồ sơ (7 ngày làm việc)"]))
+                events.append(NewEvent(at: now, actor: .system, type: "task.rejected", taskId: d.tasks[i].id, data: [
+                    "code": "supplement-expired", "reason": "supplement not supplied within 7 working days",
+                    "occurredAt": time(deadline),
+                ]))
+            }
+            if d.tasks[i].status == .delivered, let deadline = d.tasks[i].ackDueAt, now >= deadline {
+                let push = pushAgencies.contains(d.tasks[i].agency)
+                d.tasks[i].ackDueAt = nil
+                d.tasks[i].unacknowledgedSince = d.tasks[i].unacknowledgedSince ?? deadline
+                d.tasks[i].updatedAt = now
+                d.tasks[i].history.append(TaskHistoryEntry(at: deadline, type: "ack-window-expired", status: .delivered))
+                events.append(NewEvent(at: now, actor: .system, type: "task.ack-window-expired", taskId: d.tasks[i].id, data: [
+                    "agency": .string(d.tasks[i].agency), "ackDueAt": time(deadline), "redeliver": .bool(push),
+                ]))
+            }
         }
         guard !events.isEmpty else { return nil }
         refresh(&d, now: now, events: &events)

@@ -4,6 +4,11 @@ import Foundation
 public struct Decision: Sendable {
     public var dossier: Dossier
     public var events: [NewEvent]
+
+    public init(dossier: Dossier, events: [NewEvent]) {
+        self.dossier = dossier
+        self.events = events
+    }
 }
 
 /// Identifiers for a new dossier, made by the caller (the core draws no randomness).
@@ -23,10 +28,16 @@ public struct NewDossierIDs: Sendable {
 public struct Workflow: Sendable {
     public let catalog: ProcedureCatalog
     public let calendar: WorkingDayCalendar
+    /// Agencies that receive their tasks by push (webhooks); the others pull.
+    public let pushAgencies: Set<String>
+    /// How long a delivered task may wait for its acknowledgement.
+    public let ackWindow: TimeInterval
 
-    public init(catalog: ProcedureCatalog, calendar: WorkingDayCalendar) {
+    public init(catalog: ProcedureCatalog, calendar: WorkingDayCalendar, pushAgencies: Set<String> = [], ackWindow: TimeInterval = 4 * 3600) {
         self.catalog = catalog
         self.calendar = calendar
+        self.pushAgencies = pushAgencies
+        self.ackWindow = ackWindow
     }
 
     public var validator: BirthDossierValidator { BirthDossierValidator(localTime: calendar.localTime) }
@@ -123,6 +134,7 @@ public struct Workflow: Sendable {
         var events: [NewEvent] = []
         if d.tasks[i].status == .pending {
             d.tasks[i].status = .delivered
+            d.tasks[i].ackDueAt = now.addingTimeInterval(ackWindow)
             d.tasks[i].attempts.append(DeliveryAttempt(at: now, mode: "pull", outcome: "delivered"))
             d.tasks[i].history.append(TaskHistoryEntry(at: now, type: "delivered", status: .delivered, dueAt: d.tasks[i].dueAt))
             d.tasks[i].updatedAt = now
@@ -172,6 +184,8 @@ public struct Workflow: Sendable {
         switch input.kind {
         case .acknowledged:
             task.status = .acknowledged
+            task.ackDueAt = nil
+            task.unacknowledgedSince = nil
             task.agencyReference = input.agencyReference ?? task.agencyReference
             if let ref = input.agencyReference { data["agencyReference"] = .string(ref) }
         case .supplementRequested:

@@ -59,6 +59,7 @@ public enum LienThongRouter {
         PublicController(engine: services.engine, views: views, metrics: services.metrics).register(&registrar)
         DossierController(engine: services.engine, views: views).register(&registrar)
         TaskController(engine: services.engine, views: views).register(&registrar)
+        DeliveryController(engine: services.engine, views: views).register(&registrar)
         holder.set(registrar.table)
         return (router, registrar.table)
     }

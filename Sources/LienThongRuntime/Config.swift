@@ -35,6 +35,17 @@ public struct DeliveryConfig: Sendable, Hashable {
 public struct SupportContacts: Sendable, Hashable {
     public var phone: String?
     public var email: String?
+
+    public init(phone: String? = nil, email: String? = nil) {
+        self.phone = phone
+        self.email = email
+    }
+}
+
+/// Where citizen messages go: a JSON-lines file (default `data/citizen-messages.jsonl`) or an HTTP gateway.
+public enum CitizenSinkConfig: Sendable, Hashable {
+    case file(String)
+    case http(URL)
 }
 
 /// The service's configuration (SPEC §10, Appendix A), checked.
@@ -50,4 +61,5 @@ public struct LienThongConfig: Sendable {
     public var agencies: [AgencyConfig]
     public var tokens: [TokenConfig]
     public var support: SupportContacts
+    public var citizenMessages: CitizenSinkConfig
 }

@@ -24,6 +24,7 @@ public struct ConfigLoader: Sendable {
             .merging(credentialKeys) { a, _ in a })),
         "tokens": .array(.object(["role": .leaf, "ward": .leaf, "agency": .leaf].merging(credentialKeys) { a, _ in a })),
         "support": .object(["phone": .leaf, "email": .leaf]),
+        "citizenMessages": .object(["sink": .leaf, "file": .leaf, "endpoint": .leaf]),
     ])
 
     static func envName(_ key: String) -> String {
@@ -140,9 +141,23 @@ public struct ConfigLoader: Sendable {
         if let email = support.email, !email.contains("@") {
             throw ConfigurationError(key: "support.email", "must be an e-mail address")
         }
+        let sinkObject = try object(m["citizenMessages"], key: "citizenMessages")
+        let citizenMessages: CitizenSinkConfig
+        switch try string(sinkObject["sink"], key: "citizenMessages.sink", default: "file") {
+        case "file":
+            citizenMessages = .file(try string(sinkObject["file"], key: "citizenMessages.file", default: "data/citizen-messages.jsonl"))
+        case "http":
+            let text = try string(sinkObject["endpoint"], key: "citizenMessages.endpoint", default: "")
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(key: "citizenMessages.endpoint", "must be an http(s) URL when sink is 'http'")
+            }
+            citizenMessages = .http(url)
+        default:
+            throw ConfigurationError(key: "citizenMessages.sink", "must be 'file' or 'http'")
+        }
         return LienThongConfig(timeZone: zone, calendar: calendar, calendarVersion: version, calendarDeclaresYears: declaresYears,
                                slaProfile: slaProfile, ackWindow: ackWindow, delivery: delivery, agencies: agencies,
-                               tokens: tokens, support: support)
+                               tokens: tokens, support: support, citizenMessages: citizenMessages)
     }
 
     static var shapeKeys: [String: Shape] {

@@ -11,15 +11,47 @@ public final class Engine: Sendable {
     public let workflow: Workflow
     public let clock: any WallClock
     let ids: any IdentifierSource
+    let renderer: MessageRenderer
+    public let retryPolicy: RetryPolicy
+    let random: @Sendable () -> Double
+    /// Rung after every commit, so the delivery worker sends new outbox rows at once.
+    public let doorbell: Doorbell
     let logger: Logger
 
     public init(store: any Store, workflow: Workflow, clock: any WallClock, ids: any IdentifierSource = RandomIdentifiers(),
-                logger: Logger = Logger(label: "lienthong.engine")) {
+                renderer: MessageRenderer? = nil,
+                retryPolicy: RetryPolicy = RetryPolicy(schedule: [5, 30, 120, 600, 1800, 3600], maxAge: 86400),
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+                doorbell: Doorbell = Doorbell(), logger: Logger = Logger(label: "lienthong.engine")) {
         self.store = store
         self.workflow = workflow
         self.clock = clock
         self.ids = ids
+        self.renderer = renderer ?? MessageRenderer(views: Views(workflow: workflow), templates: nil, support: SupportContacts())
+        self.retryPolicy = retryPolicy
+        self.random = random
+        self.doorbell = doorbell
         self.logger = logger
+    }
+
+    /// Writes a decision: the dossier, its events and the outbox messages it causes, in the caller's transaction.
+    static func commit(_ decision: Decision, _ tx: any StoreTransaction, workflow: Workflow, renderer: MessageRenderer,
+                       ids: any IdentifierSource, now: Date) throws {
+        try tx.save(decision.dossier, events: decision.events)
+        let messages = workflow.outbox(for: decision)
+        if !messages.isEmpty {
+            try tx.enqueue(messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
+        }
+    }
+
+    /// Runs `body` in one transaction with a `commit` bound to it, then wakes the delivery worker.
+    func write<T: Sendable>(now: Date, _ body: @Sendable @escaping (any StoreTransaction, (Decision) throws -> Void) throws -> T) async throws -> T {
+        let workflow = self.workflow, renderer = self.renderer, ids = self.ids
+        let result = try await store.transaction { tx in
+            try body(tx) { decision in try Self.commit(decision, tx, workflow: workflow, renderer: renderer, ids: ids, now: now) }
+        }
+        doorbell.ring()
+        return result
     }
 
     public static func requestHash(_ body: JSONValue) -> String {
@@ -45,7 +77,7 @@ public final class Engine: Sendable {
         let taskCount = workflow.catalog.procedures[submission.procedure]?.tasks.count ?? 0
         let newIds = ids.dossierIDs(taskCount: taskCount)
         let workflow = self.workflow
-        let result = try await store.transaction { tx in
+        let result = try await write(now: now) { tx, commit in
             if let key = idempotencyKey, let previous = try tx.idempotentRequest(scope: scope, key: key) {
                 guard previous.requestHash == hash else {
                     throw DomainError.conflict(slug: "idempotency-key-reused",
@@ -61,7 +93,7 @@ public final class Engine: Sendable {
             }
             let decision = try workflow.intake(submission, ids: NewDossierIDs(dossierId: newIds.dossierId, trackingCode: newIds.trackingCode,
                                                                               taskIds: newIds.taskIds), actor: actor, now: now)
-            try tx.save(decision.dossier, events: decision.events)
+            try commit(decision)
             if let key = idempotencyKey {
                 try tx.recordIdempotentRequest(scope: scope, key: key, requestHash: hash, dossierId: decision.dossier.id, at: now)
             }
@@ -74,11 +106,12 @@ public final class Engine: Sendable {
     }
 
     /// Loads a dossier for a ward command, applying any timed rule already due, and checks the ward.
-    private static func load(_ tx: any StoreTransaction, id: String, actor: Actor, workflow: Workflow, now: Date) throws -> Dossier {
+    static func load(_ tx: any StoreTransaction, id: String, actor: Actor, workflow: Workflow, now: Date,
+                     commit: (Decision) throws -> Void) throws -> Dossier {
         guard var dossier = try tx.dossier(id: id) else { throw DomainError.notFound("dossier \(id)") }
         if actor.role == .wardOfficer, dossier.ward != actor.ward { throw DomainError.forbidden("dossier \(id) belongs to another ward") }
-        if let expired = workflow.expire(dossier, now: now) {
-            try tx.save(expired.dossier, events: expired.events)
+        if let expired = workflow.applyTimers(dossier, now: now) {
+            try commit(expired)
             dossier = expired.dossier
         }
         return dossier
@@ -89,10 +122,10 @@ public final class Engine: Sendable {
                             _ command: @Sendable @escaping (Workflow, Dossier, Date) throws -> Decision) async throws -> Dossier {
         let now = clock.now()
         let workflow = self.workflow
-        let dossier = try await store.transaction { tx in
-            let current = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now)
+        let dossier = try await write(now: now) { tx, commit in
+            let current = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
             let decision = try command(workflow, current, now)
-            try tx.save(decision.dossier, events: decision.events)
+            try commit(decision)
             return decision.dossier
         }
         logger.info("ward command applied", metadata: ["dossier.id": "\(dossierId)", "dossier.status": "\(dossier.status.rawValue)"])
@@ -107,14 +140,14 @@ public final class Engine: Sendable {
         guard !taskIds.isEmpty else { return [] }
         let now = clock.now()
         let workflow = self.workflow
-        return try await store.transaction { tx in
+        return try await write(now: now) { tx, commit in
             var dossiers: [String: Dossier] = [:]
             var order: [(taskId: String, dossierId: String)] = []
             var events: [String: [NewEvent]] = [:]
             for taskId in taskIds {
                 guard let dossierId = try tx.dossierId(forTask: taskId) else { continue }
                 if dossiers[dossierId] == nil {
-                    dossiers[dossierId] = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now)
+                    dossiers[dossierId] = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
                 }
                 guard let dossier = dossiers[dossierId], let task = dossier.tasks.first(where: { $0.id == taskId }),
                       task.agency == actor.agency else { continue }
@@ -124,7 +157,9 @@ public final class Engine: Sendable {
                 dossiers[dossierId] = decision.dossier
                 events[dossierId, default: []].append(contentsOf: decision.events)
             }
-            for (id, newEvents) in events { if let dossier = dossiers[id] { try tx.save(dossier, events: newEvents) } }
+            for (id, newEvents) in events {
+                if let dossier = dossiers[id] { try commit(Decision(dossier: dossier, events: newEvents)) }
+            }
             return order.compactMap { entry in
                 guard let d = dossiers[entry.dossierId], let t = d.tasks.first(where: { $0.id == entry.taskId }) else { return nil }
                 return (t, d)
@@ -143,9 +178,9 @@ public final class Engine: Sendable {
         case .failure(let failure): throw DomainError.validation(failure)
         }
         let agency = actor.agency ?? ""
-        let outcome = try await store.transaction { tx -> (AgencyTask, Dossier, Bool) in
+        let outcome = try await write(now: now) { tx, commit -> (AgencyTask, Dossier, Bool) in
             guard let dossierId = try tx.dossierId(forTask: taskId) else { throw DomainError.notFound("task \(taskId)") }
-            let dossier = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now)
+            let dossier = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
             guard let task = dossier.tasks.first(where: { $0.id == taskId }) else { throw DomainError.notFound("task \(taskId)") }
             guard task.agency == agency else { throw DomainError.forbidden("task \(taskId) belongs to another agency") }
             if let previous = try tx.agencyEvent(agency: agency, eventId: input.eventId) {
@@ -155,7 +190,7 @@ public final class Engine: Sendable {
                 return (task, dossier, true)
             }
             let decision = try workflow.agencyEvent(input, taskId: taskId, in: dossier, actor: actor, now: now)
-            try tx.save(decision.dossier, events: decision.events)
+            try commit(decision)
             try tx.recordAgencyEvent(agency: agency, eventId: input.eventId, taskId: taskId, requestHash: hash, at: now)
             let updated = decision.dossier.tasks.first { $0.id == taskId } ?? task
             return (updated, decision.dossier, false)
@@ -165,22 +200,5 @@ public final class Engine: Sendable {
                                                           "event.type": "\(input.kind.rawValue)", "dossier.id": "\(outcome.1.id)"])
         }
         return outcome
-    }
-
-    // MARK: Timers
-
-    /// Applies timed rules that are due (supplement expiry); returns how many dossiers changed.
-    @discardableResult
-    public func applyDueTimers() async throws -> Int {
-        let now = clock.now()
-        let workflow = self.workflow
-        let due = try await store.dossiersWithExpiredSupplements(now: now, limit: 500)
-        for id in due {
-            try await store.transaction { tx in
-                guard let dossier = try tx.dossier(id: id), let expired = workflow.expire(dossier, now: now) else { return }
-                try tx.save(expired.dossier, events: expired.events)
-            }
-        }
-        return due.count
     }
 }

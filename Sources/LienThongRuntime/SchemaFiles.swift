@@ -52,6 +52,15 @@ public struct SchemaFiles: Sendable {
         }
     }
 
+    public func citizenTemplates() throws(ConfigurationError) -> JSONValue {
+        let path = directory.appendingPathComponent("templates/citizen-messages.json").path
+        guard let data = FileManager.default.contents(atPath: path),
+              let json = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw ConfigurationError(key: "templates/citizen-messages.json", "cannot read \(path)")
+        }
+        return json
+    }
+
     /// Every shipped calendar file merged, with a version naming each file and its content hash.
     public func calendars() throws(ConfigurationError) -> (definition: WorkingDayCalendar.Definition, version: String) {
         var merged: WorkingDayCalendar.Definition?

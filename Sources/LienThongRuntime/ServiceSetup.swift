@@ -7,6 +7,7 @@ import Logging
 public struct ServiceSetup: Sendable {
     public let config: LienThongConfig
     public let workflow: Workflow
+    public let templates: CitizenTemplates
     /// Present in demo mode: the tokens to print.
     public let demoTokens: [(role: String, token: String)]?
 
@@ -57,7 +58,30 @@ public struct ServiceSetup: Sendable {
         }
         let catalog = try ProcedureCatalog(procedures: try schemas.procedures(), profiles: try schemas.slaProfiles(),
                                            activeProfile: config.slaProfile, agencies: Set(config.agencies.map(\.code)))
+        self.templates = try CitizenTemplates(json: try schemas.citizenTemplates(), support: config.support,
+                                              key: "templates/citizen-messages.json")
         self.config = config
-        self.workflow = Workflow(catalog: catalog, calendar: calendar)
+        self.workflow = Workflow(catalog: catalog, calendar: calendar,
+                                 pushAgencies: Set(config.agencies.filter { $0.mode == .push }.map(\.code)), ackWindow: config.ackWindow)
+    }
+
+    /// The engine's retry policy from `delivery`.
+    public var retryPolicy: RetryPolicy { RetryPolicy(schedule: config.delivery.retrySchedule, maxAge: config.delivery.maxAge) }
+
+    /// Push endpoints by agency code.
+    public var pushEndpoints: [String: DeliveryWorker.Endpoint] {
+        var endpoints: [String: DeliveryWorker.Endpoint] = [:]
+        for agency in config.agencies where agency.mode == .push {
+            if let url = agency.endpoint, let secret = agency.secret { endpoints[agency.code] = .init(url: url, secret: secret) }
+        }
+        return endpoints
+    }
+
+    /// An engine over `store` configured from this setup.
+    public func engine(store: any Store, clock: any WallClock, ids: any IdentifierSource = RandomIdentifiers(),
+                       random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }) -> Engine {
+        Engine(store: store, workflow: workflow, clock: clock, ids: ids,
+               renderer: MessageRenderer(views: Views(workflow: workflow), templates: templates, support: config.support),
+               retryPolicy: retryPolicy, random: random)
     }
 }

@@ -26,7 +26,7 @@ public struct TimedRulesService: Service {
                 logger.error("timed rules failed", metadata: ["error": "\(error)"])
             }
             var sleep = maxSleep
-            if let next = try? await engine.store.nextSupplementDeadline() {
+            if let next = try? await engine.store.nextTimer() {
                 let wait = next.timeIntervalSince(engine.clock.now())
                 if wait < 1 { sleep = .milliseconds(max(10, Int(wait * 1000))) }
             }

@@ -27,6 +27,8 @@ public final class ManualWallClock: WallClock {
 /// Makes identifiers and tracking codes (random, unguessable).
 public protocol IdentifierSource: Sendable {
     func dossierIDs(taskCount: Int) -> NewDossierIDsSource
+    /// A new outbox message id (the stable `webhook-id`).
+    func messageId() -> String
 }
 
 public typealias NewDossierIDsSource = (dossierId: String, trackingCode: String, taskIds: [String])
@@ -48,4 +50,6 @@ public struct RandomIdentifiers: IdentifierSource {
         let tracking = "LT-" + Self.code(16)
         return (id, tracking, (0..<taskCount).map { _ in "tk_" + Self.code(20).lowercased() })
     }
+
+    public func messageId() -> String { "msg_" + Self.code(24).lowercased() }
 }

@@ -81,6 +81,38 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-outbox-timers") { db in
+            try db.execute(sql: """
+                CREATE TABLE delivery (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  kind TEXT NOT NULL CHECK (kind IN ('task.assigned','task.updated','task.cancelled','citizen.received','citizen.ready')),
+                  agency TEXT,
+                  task_id TEXT REFERENCES task(id),
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  body TEXT NOT NULL CHECK (json_valid(body)),
+                  status TEXT NOT NULL CHECK (status IN ('pending','delivered','dead','cancelled')),
+                  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                  next_attempt_at INTEGER,
+                  window_start INTEGER NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL,
+                  delivered_at INTEGER,
+                  last_error TEXT,
+                  last_status INTEGER,
+                  CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL)),
+                  CHECK (kind LIKE 'citizen.%' OR (agency IS NOT NULL AND task_id IS NOT NULL))
+                );
+                CREATE INDEX delivery_due ON delivery(next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX delivery_status_agency ON delivery(status, agency, position);
+                CREATE INDEX delivery_task ON delivery(task_id) WHERE status = 'pending';
+
+                ALTER TABLE dossier ADD COLUMN timer_at INTEGER;
+                CREATE INDEX dossier_timer ON dossier(timer_at) WHERE timer_at IS NOT NULL;
+                UPDATE dossier SET timer_at = supplement_due_at;
+                """)
+        }
         return migrator
     }
 }

@@ -98,18 +98,51 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func dossiersWithExpiredSupplements(now: Date, limit: Int) async throws -> [String] {
+    public func dossiersWithDueTimers(now: Date, limit: Int) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM dossier WHERE supplement_due_at <= ? ORDER BY supplement_due_at LIMIT ?",
+            try String.fetchAll(db, sql: "SELECT id FROM dossier WHERE timer_at <= ? ORDER BY timer_at LIMIT ?",
                                 arguments: [Codec.millis(now), limit])
         }
     }
 
-    public func nextSupplementDeadline() async throws -> Date? {
+    public func nextTimer() async throws -> Date? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(supplement_due_at) FROM dossier WHERE supplement_due_at IS NOT NULL")
-                .map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            try Int64.fetchOne(db, sql: "SELECT min(timer_at) FROM dossier WHERE timer_at IS NOT NULL").map(Codec.date)
         }
+    }
+
+    public func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+                             arguments: [Codec.millis(now), limit]).map(Codec.delivery)
+        }
+    }
+
+    public func nextDeliveryAttempt() async throws -> Date? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM delivery WHERE status = 'pending'").map(Codec.date)
+        }
+    }
+
+    public func deliveries(_ query: DeliveryQuery) async throws -> Page<DeliveryRecord> {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let status = query.status { clauses.append("status = ?"); arguments.append(status.rawValue) }
+            if let agency = query.agency { clauses.append("agency = ?"); arguments.append(agency) }
+            if let before = query.before { clauses.append("position < ?"); arguments.append(before) }
+            let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            arguments.append(query.limit + 1)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM delivery \(whereSQL) ORDER BY position DESC LIMIT ?",
+                                        arguments: StatementArguments(arguments))
+            let page = rows.prefix(query.limit)
+            let next: Int64? = rows.count > query.limit ? page.last?["position"] : nil
+            return Page(items: try page.map(Codec.delivery), next: next)
+        }
+    }
+
+    public func delivery(id: String) async throws -> DeliveryRecord? {
+        try await pool.read { db in try SQLiteTransaction(db: db).delivery(id: id) }
     }
 
     public func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?) {

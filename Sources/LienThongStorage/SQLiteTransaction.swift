@@ -54,15 +54,16 @@ struct SQLiteTransaction: StoreTransaction {
         document.tasks = []
         let supplementDue = dossier.tasks.compactMap(\.supplementDueAt).min().map(Codec.millis)
         try db.execute(sql: """
-            INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, duplicate_key,
+            INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
                                  document, head_seq, head_hash, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, paused = excluded.paused,
-              supplement_due_at = excluded.supplement_due_at, duplicate_key = excluded.duplicate_key,
+              supplement_due_at = excluded.supplement_due_at, timer_at = excluded.timer_at, duplicate_key = excluded.duplicate_key,
               document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
               updated_at = excluded.updated_at
             """, arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
-                             Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue, dossier.duplicateKey,
+                             Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue,
+                             dossier.nextTimerAt.map(Codec.millis), dossier.duplicateKey,
                              try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
                              Codec.millis(dossier.updatedAt)])
         for task in dossier.tasks {
@@ -103,6 +104,44 @@ struct SQLiteTransaction: StoreTransaction {
                        arguments: [agency, eventId, taskId, requestHash, Codec.millis(at)])
     }
 
+    func enqueue(_ deliveries: [DeliveryRecord]) throws {
+        for delivery in deliveries {
+            if delivery.kind == .taskCancelled, let taskId = delivery.taskId {
+                try db.execute(sql: """
+                    UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?
+                    WHERE task_id = ? AND status = 'pending'
+                    """, arguments: [Codec.millis(delivery.createdAt), taskId])
+            }
+            try db.execute(sql: """
+                INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
+                                      next_attempt_at, window_start, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)
+                """, arguments: [delivery.id, delivery.kind.rawValue, delivery.agency, delivery.taskId, delivery.dossierId,
+                                 delivery.body, delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart),
+                                 Codec.millis(delivery.createdAt), Codec.millis(delivery.updatedAt)])
+        }
+    }
+
+    func delivery(id: String) throws -> DeliveryRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM delivery WHERE id = ?", arguments: [id]).map(Codec.delivery)
+    }
+
+    func update(_ delivery: DeliveryRecord) throws {
+        try db.execute(sql: """
+            UPDATE delivery SET status = ?, attempts = ?, consecutive_failures = ?, next_attempt_at = ?, window_start = ?,
+              updated_at = ?, delivered_at = ?, last_error = ?, last_status = ?
+            WHERE id = ?
+            """, arguments: [delivery.status.rawValue, delivery.attempts, delivery.consecutiveFailures,
+                             delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart),
+                             Codec.millis(delivery.updatedAt), delivery.deliveredAt.map(Codec.millis), delivery.lastError,
+                             delivery.lastStatus, delivery.id])
+    }
+
+    func deadDeliveries(agency: String) throws -> [DeliveryRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position",
+                         arguments: [agency]).map(Codec.delivery)
+    }
+
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
         try db.inSavepoint {
@@ -129,6 +168,27 @@ enum Codec {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         return try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+
+    static func delivery(_ row: Row) throws -> DeliveryRecord {
+        let kindText: String = row["kind"]
+        guard let kind = OutboxMessage.Kind(rawValue: kindText), let status = DeliveryStatus(rawValue: row["status"]) else {
+            throw DatabaseError(message: "unknown delivery kind or status in row \(row)")
+        }
+        var record = DeliveryRecord(id: row["id"], kind: kind, agency: row["agency"], taskId: row["task_id"],
+                                    dossierId: row["dossier_id"], body: row["body"], now: date(row["created_at"]))
+        record.status = status
+        record.attempts = row["attempts"]
+        record.consecutiveFailures = row["consecutive_failures"]
+        record.nextAttemptAt = (row["next_attempt_at"] as Int64?).map(date)
+        record.windowStart = date(row["window_start"])
+        record.updatedAt = date(row["updated_at"])
+        record.deliveredAt = (row["delivered_at"] as Int64?).map(date)
+        record.lastError = row["last_error"]
+        record.lastStatus = row["last_status"]
+        return record
     }
 
     static func event(_ row: Row) throws -> DossierEvent {

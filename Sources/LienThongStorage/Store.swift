@@ -54,6 +54,12 @@ public protocol StoreTransaction {
     func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) throws
     func agencyEvent(agency: String, eventId: String) throws -> (taskId: String, requestHash: String)?
     func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) throws
+    /// Writes new outbox messages; a `task.cancelled` supersedes that task's messages still pending.
+    func enqueue(_ deliveries: [DeliveryRecord]) throws
+    func delivery(id: String) throws -> DeliveryRecord?
+    func update(_ delivery: DeliveryRecord) throws
+    /// Dead letters of one agency (for a redrive after its outage).
+    func deadDeliveries(agency: String) throws -> [DeliveryRecord]
     /// Runs `body` in a savepoint: a throw rolls back only what `body` wrote (for group commit).
     func savepoint<T>(_ body: () throws -> T) throws -> T
 }
@@ -70,10 +76,15 @@ public protocol Store: Sendable {
     func task(id: String) async throws -> (task: AgencyTask, dossier: Dossier)?
     func tasks(_ query: TaskQuery) async throws -> Page<AgencyTask>
     func events(dossierId: String) async throws -> [DossierEvent]
-    /// Dossier ids with a supplement deadline at or before `now` (for the expiry rule).
-    func dossiersWithExpiredSupplements(now: Date, limit: Int) async throws -> [String]
-    /// The earliest pending supplement deadline, if any.
-    func nextSupplementDeadline() async throws -> Date?
+    /// Dossier ids with a timed rule due at or before `now` (supplement expiry, ack window), earliest first.
+    func dossiersWithDueTimers(now: Date, limit: Int) async throws -> [String]
+    /// The earliest pending timer, if any.
+    func nextTimer() async throws -> Date?
+    /// Outbox messages due for an attempt, in order of their next attempt.
+    func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord]
+    func nextDeliveryAttempt() async throws -> Date?
+    func deliveries(_ query: DeliveryQuery) async throws -> Page<DeliveryRecord>
+    func delivery(id: String) async throws -> DeliveryRecord?
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool

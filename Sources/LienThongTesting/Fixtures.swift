@@ -84,4 +84,8 @@ public final class SequentialIdentifiers: IdentifierSource {
         }
         return ("hs_test\(n)", "LT-TEST\(n)", (0..<taskCount).map { "tk_test\(n)_\($0)" })
     }
+
+    public func messageId() -> String {
+        "msg_test\(counter.withLock { value in value += 1; return value })"
+    }
 }

@@ -157,8 +157,8 @@ struct WorkflowTests {
         d = try s.apply(d, "tk_justice", "acknowledged", at: at("2026-03-04T10:30:00+07:00"))
         d = try s.apply(d, "tk_justice", "supplement-requested", ["reason": "thiếu", "fields": ["child.placeOfBirth"]], at: at("2026-03-04T11:00:00+07:00"))
         #expect(s.time(d.tasks[0].supplementDueAt) == "2026-03-13T17:00:00+07:00")
-        #expect(s.workflow.expire(d, now: at("2026-03-13T16:59:59+07:00")) == nil)
-        let expired = try #require(s.workflow.expire(d, now: at("2026-03-13T17:00:00+07:00")))
+        #expect(s.workflow.applyTimers(d, now: at("2026-03-13T16:59:59+07:00")) == nil)
+        let expired = try #require(s.workflow.applyTimers(d, now: at("2026-03-13T17:00:00+07:00")))
         #expect(expired.dossier.tasks[0].status == .rejected)
         #expect(expired.events.first?.data["code"] == "supplement-expired")
     }

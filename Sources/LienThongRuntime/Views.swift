@@ -2,16 +2,18 @@ import Foundation
 import LienThongCore
 
 /// JSON renderings of the resources. Every time is RFC 3339 in the service's zone (`+07:00`).
-struct Views: Sendable {
-    let workflow: Workflow
+public struct Views: Sendable {
+    public let workflow: Workflow
+
+    public init(workflow: Workflow) { self.workflow = workflow }
 
     var timeZone: TimeZone { workflow.calendar.localTime.timeZone }
 
-    func time(_ date: Date?) -> JSONValue {
+    public func time(_ date: Date?) -> JSONValue {
         date.map { .string(RFC3339.format($0, in: timeZone)) } ?? .null
     }
 
-    func dossier(_ d: Dossier, now: Date) -> JSONValue {
+    public func dossier(_ d: Dossier, now: Date) -> JSONValue {
         var o: [String: JSONValue] = [
             "id": .string(d.id), "trackingCode": .string(d.trackingCode), "procedure": .string(d.procedure),
             "ward": .string(d.ward), "channel": .string(d.channel.rawValue), "receivedAt": time(d.receivedAt),
@@ -31,7 +33,7 @@ struct Views: Sendable {
         return .object(o)
     }
 
-    func task(_ t: AgencyTask, now: Date) -> JSONValue {
+    public func task(_ t: AgencyTask, now: Date) -> JSONValue {
         var o: [String: JSONValue] = [
             "id": .string(t.id), "dossierId": .string(t.dossierId), "kind": .string(t.kind), "agency": .string(t.agency),
             "procedureCode": .string(t.procedureCode), "status": .string(t.status.rawValue),
@@ -56,7 +58,7 @@ struct Views: Sendable {
     }
 
     /// The task as its agency sees it: the task plus only the dossier fields disclosed to that agency.
-    func agencyTask(_ t: AgencyTask, dossier: Dossier, now: Date) -> JSONValue {
+    public func agencyTask(_ t: AgencyTask, dossier: Dossier, now: Date) -> JSONValue {
         guard case .object(var o) = task(t, now: now) else { return .null }
         o["ward"] = .string(dossier.ward)
         o["procedure"] = .string(dossier.procedure)
@@ -67,7 +69,7 @@ struct Views: Sendable {
         return .object(o)
     }
 
-    func event(_ e: DossierEvent) -> JSONValue {
+    public func event(_ e: DossierEvent) -> JSONValue {
         var actor: [String: JSONValue] = ["role": .string(e.actor.role.rawValue)]
         if let ward = e.actor.ward { actor["ward"] = .string(ward) }
         if let agency = e.actor.agency { actor["agency"] = .string(agency) }
@@ -79,7 +81,7 @@ struct Views: Sendable {
     }
 
     /// Public tracking: status, due date and per task its agency and timeline (times only), no personal data.
-    func tracking(_ d: Dossier, now: Date) -> JSONValue {
+    public func tracking(_ d: Dossier, now: Date) -> JSONValue {
         [
             "trackingCode": .string(d.trackingCode), "procedure": .string(d.procedure), "status": .string(d.status.rawValue),
             "receivedAt": time(d.receivedAt), "dueAt": time(d.dueAt), "overdue": .bool(d.isOverdue(at: now)),

@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Sends one HTTP POST and says how it ended; the worker never throws on a receiver's failure.
+public protocol DeliveryTransport: Sendable {
+    func post(url: URL, headers: [(String, String)], body: Data, timeout: TimeInterval) async -> DeliveryOutcome
+}
+
+/// The real transport: AsyncHTTPClient with a per-attempt timeout.
+public struct AsyncHTTPClientTransport: DeliveryTransport {
+    let client: HTTPClient
+
+    public init(client: HTTPClient = .shared) { self.client = client }
+
+    public func post(url: URL, headers: [(String, String)], body: Data, timeout: TimeInterval) async -> DeliveryOutcome {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            // Drain (and bound) the body so the connection can be reused.
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            let status = Int(response.status.code)
+            switch status {
+            case 200..<300: return .delivered(status: status)
+            case 410: return .gone
+            default: return .failed(status: status, error: "HTTP \(status)")
+            }
+        } catch {
+            return .failed(status: nil, error: String(describing: error).prefix(200).description)
+        }
+    }
+}
+
+/// Where citizen messages go.
+public protocol CitizenSink: Sendable {
+    func deliver(id: String, body: Data) async -> DeliveryOutcome
+}
+
+/// Appends each message as one JSON line to a file (the demo's and a pilot's sink).
+public final class FileCitizenSink: CitizenSink {
+    private let handle: Mutex<FileHandle?>
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: url)
+        handle.seekToEndOfFile()
+        self.handle = Mutex(handle)
+    }
+
+    public func deliver(id: String, body: Data) async -> DeliveryOutcome {
+        var line = body
+        line.append(0x0A)
+        return handle.withLock { handle -> DeliveryOutcome in
+            guard let handle else { return .failed(status: nil, error: "sink closed") }
+            do {
+                try handle.write(contentsOf: line)
+                try handle.synchronize()
+                return .delivered(status: 200)
+            } catch {
+                return .failed(status: nil, error: "cannot write \(path): \(error)")
+            }
+        }
+    }
+}
+
+/// POSTs each message (JSON) to an SMS/e-mail gateway.
+public struct HTTPCitizenSink: CitizenSink {
+    let endpoint: URL
+    let transport: any DeliveryTransport
+    let timeout: TimeInterval
+
+    public init(endpoint: URL, transport: any DeliveryTransport, timeout: TimeInterval) {
+        self.endpoint = endpoint
+        self.transport = transport
+        self.timeout = timeout
+    }
+
+    public func deliver(id: String, body: Data) async -> DeliveryOutcome {
+        await transport.post(url: endpoint, headers: [("content-type", "application/json"), ("idempotency-key", id)], body: body, timeout: timeout)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import LienThongCore
+import LienThongStorage
+import Logging
+import ServiceLifecycle
+
+/// Sends due outbox messages — signed webhooks to push agencies (Standard Webhooks) and citizen messages — and
+/// records each outcome through the engine. Sleeps until the next due attempt or until a commit rings the
+/// doorbell; ends after its in-flight sends on graceful shutdown.
+public struct DeliveryWorker: Service {
+    public struct Endpoint: Sendable {
+        public var url: URL
+        public var secret: String
+
+        public init(url: URL, secret: String) {
+            self.url = url
+            self.secret = secret
+        }
+    }
+
+    let engine: Engine
+    let endpoints: [String: Endpoint]
+    let transport: any DeliveryTransport
+    let citizenSink: any CitizenSink
+    let timeout: TimeInterval
+    let batchSize: Int
+    let concurrency: Int
+    let logger: Logger
+
+    public init(engine: Engine, endpoints: [String: Endpoint], transport: any DeliveryTransport, citizenSink: any CitizenSink,
+                timeout: TimeInterval, batchSize: Int = 128, concurrency: Int = 32, logger: Logger = Logger(label: "lienthong.delivery")) {
+        self.engine = engine
+        self.endpoints = endpoints
+        self.transport = transport
+        self.citizenSink = citizenSink
+        self.timeout = timeout
+        self.batchSize = batchSize
+        self.concurrency = concurrency
+        self.logger = logger
+    }
+
+    /// Standard Webhooks headers for one attempt.
+    public static func headers(id: String, timestamp: Int64, body: Data, secret: String) -> [(String, String)] {
+        [("content-type", "application/json"), ("user-agent", "LienThong/1"), ("webhook-id", id),
+         ("webhook-timestamp", String(timestamp)),
+         ("webhook-signature", WebhookSignature.sign(secret: secret, id: id, timestamp: timestamp, body: body) ?? "")]
+    }
+
+    func attempt(_ record: DeliveryRecord) async -> DeliveryOutcome {
+        let body = Data(record.body.utf8)
+        if record.kind.isCitizenMessage { return await citizenSink.deliver(id: record.id, body: body) }
+        guard let agency = record.agency, let endpoint = endpoints[agency] else {
+            return .failed(status: nil, error: "agency \(record.agency ?? "?") has no push endpoint configured")
+        }
+        let timestamp = Int64(engine.clock.now().timeIntervalSince1970)
+        return await transport.post(url: endpoint.url, headers: Self.headers(id: record.id, timestamp: timestamp, body: body, secret: endpoint.secret),
+                                    body: body, timeout: timeout)
+    }
+
+    /// Sends every message due now (up to one batch), `concurrency` at a time; returns how many were tried.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: batchSize)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for record in due {
+                if inFlight == concurrency {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                group.addTask {
+                    let outcome = await attempt(record)
+                    try await engine.recordDelivery(id: record.id, outcome: outcome)
+                }
+                inFlight += 1
+            }
+            try await group.waitForAll()
+        }
+        return due.count
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var tried = 0
+            do {
+                tried = try await runOnce()
+            } catch {
+                logger.error("delivery round failed", metadata: ["error": "\(error)"])
+            }
+            if tried == batchSize { continue }
+            var wait = Duration.seconds(1)
+            if let next = try? await engine.store.nextDeliveryAttempt() {
+                let seconds = min(1, max(0.005, next.timeIntervalSince(engine.clock.now())))
+                wait = .milliseconds(Int(seconds * 1000))
+            }
+            let doorbell = engine.doorbell, pause = wait
+            try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: pause) }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import LienThongCore
+import LienThongStorage
+import Logging
+
+/// How one delivery attempt ended.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// 2xx.
+    case delivered(status: Int)
+    /// Any other status, a timeout or a connection error: retry on the schedule.
+    case failed(status: Int?, error: String)
+    /// 410 Gone: the receiver will never take it; dead letter at once.
+    case gone
+}
+
+/// Timed rules and the outbox's side of the engine: each outcome is one transaction.
+extension Engine {
+    /// Applies timed rules that are due (supplement expiry, ack windows); returns how many dossiers changed.
+    @discardableResult
+    public func applyDueTimers() async throws -> Int {
+        let now = clock.now()
+        let workflow = self.workflow
+        let due = try await store.dossiersWithDueTimers(now: now, limit: 500)
+        for id in due {
+            try await write(now: now) { tx, commit in
+                guard let dossier = try tx.dossier(id: id), let decision = workflow.applyTimers(dossier, now: now) else { return }
+                try commit(decision)
+            }
+        }
+        return due.count
+    }
+
+    /// Records the outcome of one attempt of an outbox message: delivered, or retried on the schedule, or dead.
+    public func recordDelivery(id: String, outcome: DeliveryOutcome) async throws {
+        let now = clock.now()
+        let workflow = self.workflow, policy = retryPolicy, jitter = random()
+        let logger = self.logger
+        try await write(now: now) { tx, commit in
+            guard var record = try tx.delivery(id: id), record.status == .pending else { return }
+            record.attempts += 1
+            record.updatedAt = now
+            let dossier = try tx.dossier(id: record.dossierId)
+            switch outcome {
+            case .delivered(let status):
+                record.status = .delivered
+                record.deliveredAt = now
+                record.nextAttemptAt = nil
+                record.consecutiveFailures = 0
+                record.lastStatus = status
+                if let dossier, let taskId = record.taskId {
+                    try commit(workflow.pushDelivered(dossier, taskId: taskId, messageId: record.id, kind: record.kind,
+                                                      attempt: record.attempts, now: now))
+                }
+            case .failed, .gone:
+                record.consecutiveFailures += 1
+                let description: String
+                switch outcome {
+                case .failed(let status, let error):
+                    record.lastStatus = status
+                    description = status.map { "HTTP \($0)" } ?? error
+                default:
+                    record.lastStatus = 410
+                    description = "HTTP 410 Gone"
+                }
+                record.lastError = description
+                let next = outcome == .gone ? nil
+                    : policy.nextAttempt(afterFailures: record.consecutiveFailures, windowStart: record.windowStart, now: now, random: jitter)
+                record.nextAttemptAt = next
+                if next == nil { record.status = .dead }
+                if var current = dossier {
+                    if let taskId = record.taskId {
+                        let failed = workflow.pushFailed(current, taskId: taskId, kind: record.kind, attempt: record.attempts,
+                                                         outcome: description, now: now)
+                        current = failed.dossier
+                        try commit(failed)
+                    }
+                    if next == nil {
+                        try commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
+                                                         attempts: record.attempts, lastError: description, now: now))
+                        logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
+                                                                            "delivery.error": "\(description)"])
+                    }
+                }
+            }
+            try tx.update(record)
+        }
+    }
+
+    /// A supervisor sends dead letters again, with the same `webhook-id`, and a fresh retry window.
+    public func redrive(ids: [String], actor: Actor) async throws -> [DeliveryRecord] {
+        let now = clock.now()
+        return try await write(now: now) { tx, commit in
+            var redriven: [DeliveryRecord] = []
+            for id in ids {
+                guard var record = try tx.delivery(id: id) else { throw DomainError.notFound("delivery \(id)") }
+                guard record.status == .dead else {
+                    throw DomainError.illegalTransition("only a dead letter can be redriven (delivery is '\(record.status.rawValue)')")
+                }
+                record.status = .pending
+                record.nextAttemptAt = now
+                record.windowStart = now
+                record.consecutiveFailures = 0
+                record.updatedAt = now
+                try tx.update(record)
+                if let dossier = try tx.dossier(id: record.dossierId) {
+                    try commit(Decision(dossier: dossier, events: [NewEvent(at: now, actor: actor, type: "delivery.redriven", taskId: record.taskId,
+                                                                            data: ["webhookId": .string(record.id), "message": .string(record.kind.rawValue)])]))
+                }
+                redriven.append(record)
+            }
+            return redriven
+        }
+    }
+
+    /// Every dead letter of one agency, after its outage.
+    public func redriveAll(agency: String, actor: Actor) async throws -> [DeliveryRecord] {
+        let dead = try await store.transaction { tx in try tx.deadDeliveries(agency: agency).map(\.id) }
+        return dead.isEmpty ? [] : try await redrive(ids: dead, actor: actor)
+    }
+}

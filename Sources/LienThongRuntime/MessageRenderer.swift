@@ -1,0 +1,89 @@
+import Foundation
+import LienThongCore
+import LienThongStorage
+
+/// Citizen message templates (`Schemas/templates/citizen-messages.json`): `{placeholder}` text per message kind.
+public struct CitizenTemplates: Sendable {
+    public let templates: [OutboxMessage.Kind: String]
+
+    public static let placeholders: Set<String> = ["trackingCode", "dueDate", "procedureName", "supportPhone", "supportEmail"]
+
+    /// Loads the templates and refuses any that needs a value the configuration lacks (e.g. `{supportPhone}`
+    /// without `support.phone`), so no citizen is ever promised a contact that does not exist.
+    public init(json: JSONValue, support: SupportContacts, key: String) throws(ConfigurationError) {
+        var templates: [OutboxMessage.Kind: String] = [:]
+        for kind in [OutboxMessage.Kind.citizenReceived, .citizenReady] {
+            guard let text = json[kind.rawValue]?.stringValue, !text.isEmpty else {
+                throw ConfigurationError(key: "\(key).\(kind.rawValue)", "template is missing")
+            }
+            for name in Self.names(in: text) {
+                guard Self.placeholders.contains(name) else {
+                    throw ConfigurationError(key: "\(key).\(kind.rawValue)", "unknown placeholder {\(name)}")
+                }
+                if name == "supportPhone", support.phone == nil {
+                    throw ConfigurationError(key: "support.phone", "template '\(kind.rawValue)' needs {supportPhone}; configure support.phone or change the template")
+                }
+                if name == "supportEmail", support.email == nil {
+                    throw ConfigurationError(key: "support.email", "template '\(kind.rawValue)' needs {supportEmail}; configure support.email or change the template")
+                }
+            }
+            templates[kind] = text
+        }
+        self.templates = templates
+    }
+
+    static func names(in text: String) -> [String] {
+        text.matches(of: #/\{([A-Za-z]+)\}/#).map { String($0.output.1) }
+    }
+
+    func render(_ kind: OutboxMessage.Kind, values: [String: String]) -> String {
+        var text = templates[kind] ?? ""
+        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+}
+
+/// Renders the body of each outbox message at the moment it is written, so retries send the same bytes.
+public struct MessageRenderer: Sendable {
+    let views: Views
+    let templates: CitizenTemplates?
+    let support: SupportContacts
+
+    public init(views: Views, templates: CitizenTemplates?, support: SupportContacts) {
+        self.views = views
+        self.templates = templates
+        self.support = support
+    }
+
+    public func record(_ message: OutboxMessage, id: String, dossier: Dossier, now: Date) -> DeliveryRecord {
+        let body: JSONValue
+        if message.kind.isCitizenMessage {
+            let due = RFC3339.format(dossier.dueAt, in: views.workflow.calendar.localTime.timeZone)
+            let text = templates?.render(message.kind, values: [
+                "trackingCode": dossier.trackingCode, "dueDate": Self.vietnameseDate(due),
+                "procedureName": views.workflow.catalog.procedures[dossier.procedure]?.name ?? dossier.procedure,
+                "supportPhone": support.phone ?? "", "supportEmail": support.email ?? "",
+            ]) ?? ""
+            let declarant = dossier.data["declarant"]
+            body = ["type": .string(message.kind.rawValue), "dossierId": .string(dossier.id),
+                    "trackingCode": .string(dossier.trackingCode), "dueAt": .string(due),
+                    "to": ["phone": declarant?["phone"] ?? .null, "email": declarant?["email"] ?? .null],
+                    "text": .string(text)]
+        } else {
+            let task = dossier.tasks.first { $0.id == message.taskId }
+            body = ["type": .string(message.kind.rawValue),
+                    "task": task.map { views.agencyTask($0, dossier: dossier, now: now) } ?? .null]
+        }
+        return DeliveryRecord(id: id, kind: message.kind, agency: message.agency, taskId: message.taskId, dossierId: dossier.id,
+                              body: EventChain.canonicalJSON(body), now: now)
+    }
+
+    /// `2026-03-09T17:00:00+07:00` → `17:00 ngày 09/03/2026`.
+    static func vietnameseDate(_ rfc3339: String) -> String {
+        let parts = rfc3339.split(separator: "T")
+        guard parts.count == 2 else { return rfc3339 }
+        let d = parts[0].split(separator: "-")
+        guard d.count == 3 else { return rfc3339 }
+        return "\(parts[1].prefix(5)) ngày \(d[2])/\(d[1])/\(d[0])"
+    }
+}

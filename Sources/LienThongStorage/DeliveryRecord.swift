@@ -1,0 +1,59 @@
+import Foundation
+import LienThongCore
+
+public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
+    case pending, delivered, dead, cancelled
+}
+
+/// One outbox message: a webhook to an agency or a message to a citizen. Its `id` is the stable
+/// `webhook-id` (the receiver's dedupe key), kept across retries and redrives.
+public struct DeliveryRecord: Sendable, Hashable {
+    public var id: String
+    public var kind: OutboxMessage.Kind
+    public var agency: String?
+    public var taskId: String?
+    public var dossierId: String
+    /// The JSON body, rendered when the message was written.
+    public var body: String
+    public var status: DeliveryStatus
+    public var attempts: Int
+    public var consecutiveFailures: Int
+    public var nextAttemptAt: Date?
+    /// Start of the retry window (creation, or the last redrive): `maxAge` counts from here.
+    public var windowStart: Date
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var deliveredAt: Date?
+    public var lastError: String?
+    public var lastStatus: Int?
+
+    public init(id: String, kind: OutboxMessage.Kind, agency: String?, taskId: String?, dossierId: String, body: String, now: Date) {
+        self.id = id
+        self.kind = kind
+        self.agency = agency
+        self.taskId = taskId
+        self.dossierId = dossierId
+        self.body = body
+        self.status = .pending
+        self.attempts = 0
+        self.consecutiveFailures = 0
+        self.nextAttemptAt = now
+        self.windowStart = now
+        self.createdAt = now
+        self.updatedAt = now
+    }
+}
+
+public struct DeliveryQuery: Sendable {
+    public var status: DeliveryStatus?
+    public var agency: String?
+    public var limit: Int
+    public var before: Int64?
+
+    public init(status: DeliveryStatus?, agency: String?, limit: Int, before: Int64?) {
+        self.status = status
+        self.agency = agency
+        self.limit = limit
+        self.before = before
+    }
+}
