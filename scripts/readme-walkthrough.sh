@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bin=.build/debug/lienthong
 work=$(mktemp -d)
 port=18080
-"$bin" serve --port $port --database "$work/demo.sqlite" > "$work/serve.log" 2>&1 &
+"$bin" serve --simulate off --port $port --database "$work/demo.sqlite" > "$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md | sed '1,2d;$d' | sed '$d' > "$work/walkthrough.sh"

@@ -42,9 +42,10 @@ public struct SupportContacts: Sendable, Hashable {
     }
 }
 
-/// Where citizen messages go: a JSON-lines file (default `data/citizen-messages.jsonl`) or an HTTP gateway.
+/// Where citizen messages go: a JSON-lines file (default: `citizen-messages.jsonl` beside the database) or an
+/// HTTP gateway.
 public enum CitizenSinkConfig: Sendable, Hashable {
-    case file(String)
+    case file(String?)
     case http(URL)
 }
 

@@ -145,7 +145,7 @@ public struct ConfigLoader: Sendable {
         let citizenMessages: CitizenSinkConfig
         switch try string(sinkObject["sink"], key: "citizenMessages.sink", default: "file") {
         case "file":
-            citizenMessages = .file(try string(sinkObject["file"], key: "citizenMessages.file", default: "data/citizen-messages.jsonl"))
+            citizenMessages = .file(try optionalString(sinkObject["file"], key: "citizenMessages.file"))
         case "http":
             let text = try string(sinkObject["endpoint"], key: "citizenMessages.endpoint", default: "")
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {

@@ -11,26 +11,44 @@ public struct ServiceSetup: Sendable {
     /// Present in demo mode: the tokens to print.
     public let demoTokens: [(role: String, token: String)]?
 
-    /// The embedded demo: three pull agencies, one ward officer (ward 00004) and a supervisor, fixed tokens.
-    public static let demoConfig: JSONValue = [
-        "timeZone": "Asia/Ho_Chi_Minh",
-        "slaProfile": "decree-63-2024",
-        "agencies": [
-            ["code": "justice", "name": "Tư pháp – Hộ tịch phường", "mode": "pull", "token": "demo-justice-token"],
-            ["code": "police", "name": "Công an phường", "mode": "pull", "token": "demo-police-token"],
-            ["code": "insurance", "name": "Bảo hiểm xã hội", "mode": "pull", "token": "demo-insurance-token"],
-        ],
-        "tokens": [
-            ["role": "ward-officer", "ward": "00004", "token": "demo-ward-00004-token"],
-            ["role": "supervisor", "token": "demo-supervisor-token"],
-        ],
-        "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
-    ]
+    /// The embedded demo: three agencies, one ward officer (ward 00004) and a supervisor, fixed tokens. With
+    /// `pushTo`, the agencies are push agencies at `<pushTo>/hooks/<code>` with fresh secrets (the in-process
+    /// simulator answers there); without it they pull.
+    public static func demoConfig(pushTo: URL? = nil) -> JSONValue {
+        func agency(_ code: String, _ name: String) -> JSONValue {
+            var o: [String: JSONValue] = ["code": .string(code), "name": .string(name), "token": .string("demo-\(code)-token")]
+            if let pushTo {
+                var key = [UInt8](repeating: 0, count: 32)
+                var rng = SystemRandomNumberGenerator()
+                for i in key.indices { key[i] = rng.next() }
+                o["mode"] = "push"
+                o["endpoint"] = .string(pushTo.appendingPathComponent("hooks/\(code)").absoluteString)
+                o["secret"] = .string("whsec_" + Data(key).base64EncodedString())
+            } else {
+                o["mode"] = "pull"
+            }
+            return .object(o)
+        }
+        return [
+            "timeZone": "Asia/Ho_Chi_Minh",
+            "slaProfile": "decree-63-2024",
+            "agencies": [agency("justice", "Tư pháp – Hộ tịch phường"), agency("police", "Công an phường"),
+                         agency("insurance", "Bảo hiểm xã hội")],
+            "tokens": [
+                ["role": "ward-officer", "ward": "00004", "token": "demo-ward-00004-token"],
+                ["role": "supervisor", "token": "demo-supervisor-token"],
+            ],
+            "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
+        ]
+    }
+
+    public static let demoConfig: JSONValue = demoConfig()
 
     /// - Parameters:
     ///   - configFile: the JSON configuration; nil runs the embedded demo.
     ///   - today: the date used for the "calendar covers the next 60 days" check.
-    public init(configFile: URL?, environment: [String: String], schemas: SchemaFiles, today: Date) throws(ConfigurationError) {
+    public init(configFile: URL?, environment: [String: String], schemas: SchemaFiles, today: Date,
+                demoPushTo: URL? = nil) throws(ConfigurationError) {
         let json: JSONValue
         if let configFile {
             guard let data = FileManager.default.contents(atPath: configFile.path) else {
@@ -41,7 +59,7 @@ public struct ServiceSetup: Sendable {
             }
             demoTokens = nil
         } else {
-            json = Self.demoConfig
+            json = Self.demoConfig(pushTo: demoPushTo)
             demoTokens = [("ward-officer (ward 00004)", "demo-ward-00004-token"), ("supervisor", "demo-supervisor-token"),
                           ("agency justice", "demo-justice-token"), ("agency police", "demo-police-token"),
                           ("agency insurance", "demo-insurance-token")]

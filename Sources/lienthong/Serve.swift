@@ -8,6 +8,7 @@ import LienThongStorage
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the service (no --config: the embedded demo).")
@@ -24,6 +25,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SQLite database file (default: ./data/lienthong.sqlite).")
     var database: String?
 
+    @Option(help: "Demo only: 'on' runs simulated push agencies in-process (on port+1) so dossiers move by themselves; 'off' makes the agencies pull, so you play them.")
+    var simulate: SimulateMode = .on
+
+    enum SimulateMode: String, ExpressibleByArgument { case on, off }
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -37,10 +43,13 @@ struct Serve: AsyncParsableCommand {
         guard let schemas = SchemaFiles.locate() else {
             throw ValidationError("cannot find the Schemas/ folder: run from the repository or set LIENTHONG_SCHEMAS")
         }
+        let simulatorPort = port + 1
+        let demoSimulation = config == nil && simulate == .on
         let setup: ServiceSetup
         do {
             setup = try ServiceSetup(configFile: config.map { URL(fileURLWithPath: $0) },
-                                     environment: ProcessInfo.processInfo.environment, schemas: schemas, today: Date())
+                                     environment: ProcessInfo.processInfo.environment, schemas: schemas, today: Date(),
+                                     demoPushTo: demoSimulation ? URL(string: "http://127.0.0.1:\(simulatorPort)") : nil)
         } catch {
             FileHandle.standardError.write(Data("lienthong: configuration error: \(error)\n".utf8))
             throw ExitCode(78)
@@ -49,21 +58,46 @@ struct Serve: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: path)
-        let engine = Engine(store: store, workflow: setup.workflow, clock: SystemWallClock())
-        let services = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
-                                    logger: Logger(label: "lienthong.http"), metrics: { registry.emitToString() })
-        let (router, _) = LienThongRouter.build(services)
+        let engine = setup.engine(store: store, clock: SystemWallClock())
+        let transport = AsyncHTTPClientTransport()
+        let sink: any CitizenSink
+        switch setup.config.citizenMessages {
+        case .file(let file):
+            sink = try FileCitizenSink(path: file ?? directory.appendingPathComponent("citizen-messages.jsonl").path)
+        case .http(let url):
+            sink = HTTPCitizenSink(endpoint: url, transport: transport, timeout: setup.config.delivery.timeout)
+        }
+        var services: [any Service] = [
+            TimedRulesService(engine: engine),
+            DeliveryWorker(engine: engine, endpoints: setup.pushEndpoints, transport: transport, citizenSink: sink,
+                           timeout: setup.config.delivery.timeout),
+        ]
+        if demoSimulation {
+            let agencies = setup.config.agencies.compactMap { agency -> AgencySimulator.Agency? in
+                guard let secret = agency.secret, case .clear(let token) = agency.credential else { return nil }
+                return AgencySimulator.Agency(code: agency.code, secret: secret, token: token)
+            }
+            services.append(AgencySimulator(lienThong: URL(string: "http://\(host):\(port)")!, port: simulatorPort, agencies: agencies,
+                                            behaviour: .init(ackDelay: .seconds(2), completeDelay: .seconds(5))))
+        }
+        let http = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
+                                logger: Logger(label: "lienthong.http"), metrics: { registry.emitToString() })
+        let (router, _) = LienThongRouter.build(http)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "lienthong"),
-            services: [TimedRulesService(engine: engine)],
+            services: services,
             onServerRunning: { _ in
                 logger.info("listening", metadata: ["address": "http://\(host):\(port)", "database": "\(path)",
                                                     "calendar": "\(setup.workflow.calendar.version)",
-                                                    "slaProfile": "\(setup.config.slaProfile)"])
+                                                    "slaProfile": "\(setup.config.slaProfile)",
+                                                    "push": "\(setup.pushEndpoints.keys.sorted().joined(separator: ","))"])
                 if let tokens = setup.demoTokens {
                     var banner = "\nLienThong demo on http://\(host):\(port) — demo tokens (for this machine only):\n"
                     for (role, token) in tokens { banner += "  \(role.padding(toLength: 28, withPad: " ", startingAt: 0)) \(token)\n" }
+                    banner += demoSimulation
+                        ? "Agencies are simulated (push, on port \(simulatorPort)): dossiers move by themselves. Use --simulate off to play the agencies.\n"
+                        : "Agencies pull: list and answer tasks with their tokens (see README).\n"
                     banner += "Try: curl -H 'Authorization: Bearer demo-supervisor-token' http://\(host):\(port)/v1/dossiers\n"
                     FileHandle.standardOutput.write(Data(banner.utf8))
                 }

@@ -1,0 +1,162 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import LienThongCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+
+/// A stand-in for the agencies' systems, for demos and load tests: receives signed webhooks (verifying them),
+/// then answers through LienThong's API — acknowledged after `ackDelay`, completed (or rejected) after
+/// `completeDelay` — and can fail deliveries or reject tasks at given rates.
+public struct AgencySimulator: Service {
+    public struct Agency: Sendable {
+        public var code: String
+        public var secret: String
+        public var token: String
+
+        public init(code: String, secret: String, token: String) {
+            self.code = code
+            self.secret = secret
+            self.token = token
+        }
+    }
+
+    public struct Behaviour: Sendable {
+        public var ackDelay: Duration
+        public var completeDelay: Duration
+        /// Share of deliveries answered 503 (the service retries them).
+        public var failRate: Double
+        /// Share of tasks rejected instead of completed.
+        public var rejectRate: Double
+        /// Extra delay per agency code (a slow agency).
+        public var extraDelay: [String: Duration]
+
+        public init(ackDelay: Duration = .seconds(1), completeDelay: Duration = .seconds(3), failRate: Double = 0,
+                    rejectRate: Double = 0, extraDelay: [String: Duration] = [:]) {
+            self.ackDelay = ackDelay
+            self.completeDelay = completeDelay
+            self.failRate = failRate
+            self.rejectRate = rejectRate
+            self.extraDelay = extraDelay
+        }
+    }
+
+    struct Job: Sendable {
+        var agency: Agency
+        var type: String
+        var task: JSONValue
+    }
+
+    let lienThong: URL
+    let host: String
+    let port: Int
+    let agencies: [String: Agency]
+    let behaviour: Behaviour
+    let logger: Logger
+
+    public init(lienThong: URL, host: String = "127.0.0.1", port: Int, agencies: [Agency], behaviour: Behaviour,
+                logger: Logger = Logger(label: "lienthong.simulator")) {
+        self.lienThong = lienThong
+        self.host = host
+        self.port = port
+        self.agencies = Dictionary(agencies.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        self.behaviour = behaviour
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let (jobs, continuation) = AsyncStream.makeStream(of: Job.self)
+        let seen = Mutex(Set<String>())
+        let router = Router()
+        let agencies = self.agencies, behaviour = self.behaviour, logger = self.logger
+        router.post("/hooks/{agency}") { request, context -> Response in
+            guard let code = context.parameters.get("agency"), let agency = agencies[code] else { return Response(status: .notFound) }
+            var request = request
+            let body = Data((try await request.collectBody(upTo: 1 << 20)).readableBytesView)
+            guard let id = request.headers[.init("webhook-id")!], let ts = request.headers[.init("webhook-timestamp")!].flatMap(Int64.init),
+                  let signature = request.headers[.init("webhook-signature")!],
+                  WebhookSignature.verify(secret: agency.secret, id: id, timestamp: ts, body: body, header: signature, now: Date()) else {
+                logger.warning("simulator refused a webhook with a bad signature", metadata: ["agency": "\(code)"])
+                return Response(status: .unauthorized)
+            }
+            if Double.random(in: 0..<1) < behaviour.failRate { return Response(status: .serviceUnavailable) }
+            let firstTime = seen.withLock { $0.insert(id).inserted }
+            if firstTime, let json = try? JSONDecoder().decode(JSONValue.self, from: body),
+               let type = json["type"]?.stringValue, let task = json["task"] {
+                continuation.yield(Job(agency: agency, type: type, task: task))
+            }
+            return Response(status: .noContent)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-simulator"),
+                              logger: logger)
+        let client = HTTPClient.shared
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await app.run() }
+            group.addTask {
+                await withDiscardingTaskGroup { work in
+                    for await job in jobs.cancelOnGracefulShutdown() {
+                        work.addTask { await self.handle(job, client: client) }
+                    }
+                }
+            }
+            try await gracefulShutdown()
+            continuation.finish()
+        }
+    }
+
+    /// Acknowledges, then completes or rejects, after the configured delays.
+    func handle(_ job: Job, client: HTTPClient) async {
+        guard let taskId = job.task["id"]?.stringValue, job.type != "task.cancelled" else { return }
+        let extra = behaviour.extraDelay[job.agency.code] ?? .zero
+        let status = job.task["status"]?.stringValue
+        if status == "pending" || status == "delivered" {
+            try? await Task.sleep(for: behaviour.ackDelay + extra)
+            await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-ack-\(job.type)"), "type": "acknowledged",
+                                                    "agencyReference": .string("SIM-\(job.agency.code.uppercased())-\(taskId.suffix(6))")], client: client)
+        }
+        try? await Task.sleep(for: behaviour.completeDelay + extra)
+        if Double.random(in: 0..<1) < behaviour.rejectRate {
+            await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-reject-\(job.type)"), "type": "rejected",
+                                                    "reason": "Thông tin không khớp cơ sở dữ liệu (mô phỏng)", "code": "simulated-rejection"],
+                       client: client)
+        } else {
+            await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-done-\(job.type)"), "type": "completed",
+                                                    "result": Self.result(for: job.task)], client: client)
+        }
+    }
+
+    static func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(Int.random(in: 0...9))) }) }
+
+    static func result(for task: JSONValue) -> JSONValue {
+        let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!, formatOptions: [.withFullDate])
+        switch task["kind"]?.stringValue {
+        case "birth-registration":
+            return ["personalId": .string("0012" + digits(8)), "birthCertificateNo": .string("\(Int.random(in: 1...999))/2026/KS")]
+        case "residence-registration":
+            return ["residenceRegisteredAt": .string(today)]
+        default:
+            return ["healthInsuranceCardNo": .string("TE1" + digits(12)),
+                    "validFrom": task["payload"]?["child"]?["dateOfBirth"] ?? .string(today)]
+        }
+    }
+
+    func post(_ agency: Agency, taskId: String, _ event: JSONValue, client: HTTPClient) async {
+        var request = HTTPClientRequest(url: lienThong.appendingPathComponent("v1/tasks/\(taskId)/events").absoluteString)
+        request.method = .POST
+        request.headers.add(name: "authorization", value: "Bearer \(agency.token)")
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: EventChain.canonicalJSON(event)))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            if response.status.code >= 300, response.status.code != 409 {
+                logger.warning("simulator event refused", metadata: ["task.id": "\(taskId)", "http.status": "\(response.status.code)"])
+            }
+        } catch {
+            logger.warning("simulator could not reach LienThong", metadata: ["error": "\(error)"])
+        }
+    }
+}
