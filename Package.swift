@@ -107,6 +107,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "LienThongRuntimeTests",
+            dependencies: ["LienThongCore", "LienThongStorage", "LienThongRuntime", "LienThongTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LienThongHTTPTests",
             dependencies: [
                 "LienThongCore", "LienThongStorage", "LienThongRuntime", "LienThongHTTP", "LienThongTesting",

@@ -26,14 +26,15 @@ struct TestApp {
     let routes: RouteTable
     let application: Application<RouterResponder<AppRequestContext>>
 
-    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00")) throws {
+    /// - Parameter configFile: nil for the demo configuration (pull agencies).
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil) throws {
         clock = ManualWallClock(now)
         // A second ward officer through environment overrides (also exercises them).
-        let setup = Fixtures.setup(today: now, environment: [
+        let setup = try ServiceSetup(configFile: configFile, environment: [
             "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
-        ])
+        ], schemas: Fixtures.schemas, today: now)
         (store, databasePath) = try Fixtures.temporaryStore()
-        engine = Engine(store: store, workflow: setup.workflow, clock: clock, ids: SequentialIdentifiers())
+        engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config)))
         routes = built.routes
         application = Application(router: built.router)
