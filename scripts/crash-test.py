@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Crash safety with the real binary (issue 4): load the server with concurrent dossiers, kill -9 it at a random
+instant, restart it on the same database, and check that
+  - every dossier that got a 201 is there, with its hash chain intact (audit verify);
+  - every accepted dossier's push handoff reaches the receiver at least once (receiver dedupes by webhook-id);
+  - no handoff is invented: every task the receiver got belongs to a dossier in the database.
+Repeats for several random instants; ends with SIGTERM, which must exit 0. Uses only the standard library."""
+import base64, hashlib, hmac, json, os, random, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build/debug/lienthong")
+PORT, HOOK_PORT = 18090, 19191
+SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+ROUNDS = int(os.environ.get("CRASH_ROUNDS", "4"))
+BASE = f"http://127.0.0.1:{PORT}"
+rng = random.Random(int(os.environ.get("CRASH_SEED", str(int(time.time())))))
+
+received = {}          # webhook-id -> (type, task id)
+received_lock = threading.Lock()
+bad_signatures = [0]
+
+
+class Receiver(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        wid, ts, sig = self.headers.get("webhook-id"), self.headers.get("webhook-timestamp"), self.headers.get("webhook-signature", "")
+        key = base64.b64decode(SECRET[len("whsec_"):])
+        expected = "v1," + base64.b64encode(hmac.new(key, f"{wid}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+        if not any(hmac.compare_digest(expected, s) for s in sig.split(" ")) or abs(time.time() - int(ts)) > 300:
+            bad_signatures[0] += 1
+            self.send_response(401); self.end_headers(); return
+        if rng.random() < 0.1:  # a flaky agency: the service must retry
+            self.send_response(503); self.end_headers(); return
+        message = json.loads(body)
+        with received_lock:
+            received[wid] = (message["type"], message["task"]["id"])
+        self.send_response(204); self.end_headers()
+
+
+def call(method, path, token, body=None, timeout=5):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(BASE + path, data=data, method=method,
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def start(workdir, config):
+    log = open(os.path.join(workdir, "serve.log"), "a")
+    proc = subprocess.Popen([BIN, "serve", "--config", config, "--port", str(PORT), "--database", os.path.join(workdir, "db.sqlite")],
+                            stdout=log, stderr=log, cwd=ROOT)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1)
+            return proc
+        except Exception:
+            time.sleep(0.1)
+    sys.exit("server did not start")
+
+
+def dossier(n):
+    dob = time.strftime("%Y-%m-%d", time.localtime(time.time() - 5 * 86400))
+    return {"procedure": "birth-3in1", "ward": "00004", "channel": "online",
+            "child": {"fullName": f"Nguyễn Văn {chr(0x41 + n % 26)}{chr(0x61 + (n // 26) % 26)}{chr(0x61 + (n // 676) % 26)}", "sex": "male",
+                      "dateOfBirth": dob, "ethnicity": "Kinh", "nationality": "VN",
+                      "placeOfBirth": {"country": "VN", "province": "01", "text": "Hà Nội"},
+                      "hometown": {"country": "JP", "text": "Osaka"}},
+            "mother": {"fullName": "Trần Thị Bình", "dateOfBirth": "1995-05-01", "personalId": f"{100000000000 + n}", "nationality": "VN"},
+            "declarant": {"fullName": "Trần Thị Bình", "relationship": "mother", "personalId": f"{100000000000 + n}"},
+            "residence": {"address": "12 ngõ 5 Minh Khai", "commune": "00004"},
+            "insurance": {"medicalFacilityCode": "01-001"}}
+
+
+def main():
+    if not os.path.exists(BIN):
+        sys.exit(f"build first: {BIN} is missing")
+    workdir = tempfile.mkdtemp(prefix="lienthong-crash-")
+    config = os.path.join(workdir, "config.json")
+    json.dump({"delivery": {"retrySchedule": ["PT0.2S", "PT0.5S", "PT1S"], "maxAge": "PT1H", "timeout": "PT2S"},
+               "agencies": [{"code": "justice", "mode": "push", "endpoint": f"http://127.0.0.1:{HOOK_PORT}/hooks", "secret": SECRET,
+                             "token": "crash-justice-token"},
+                            {"code": "police", "mode": "pull", "token": "crash-police-token"},
+                            {"code": "insurance", "mode": "pull", "token": "crash-insurance-token"}],
+               "tokens": [{"role": "ward-officer", "ward": "00004", "token": "crash-ward-token"},
+                          {"role": "supervisor", "token": "crash-supervisor-token"}],
+               "support": {"phone": "+842438253536", "email": "hotro@example.gov.vn"},
+               "citizenMessages": {"sink": "file", "file": os.path.join(workdir, "citizen.jsonl")}}, open(config, "w"))
+    receiver = ThreadingHTTPServer(("127.0.0.1", HOOK_PORT), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+
+    accepted, counter, counter_lock = set(), [0], threading.Lock()
+    proc = None
+    for round_no in range(1, ROUNDS + 1):
+        proc = start(workdir, config)
+        stop = threading.Event()
+
+        def client():
+            while not stop.is_set():
+                with counter_lock:
+                    counter[0] += 1
+                    n = counter[0]
+                try:
+                    status, body = call("POST", "/v1/dossiers", "crash-ward-token", dossier(n), timeout=3)
+                    if status == 201:
+                        accepted.add(body["id"])
+                    elif status not in (409,):
+                        print(f"unexpected {status}: {body}")
+                except Exception:
+                    pass  # the server was killed under us
+
+        threads = [threading.Thread(target=client) for _ in range(8)]
+        for t in threads:
+            t.start()
+        delay = rng.uniform(0.3, 2.5)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        stop.set()
+        for t in threads:
+            t.join()
+        print(f"round {round_no}: killed -9 after {delay:.2f}s with {len(accepted)} dossiers accepted so far")
+
+    proc = start(workdir, config)
+    justice_tasks = {}
+    for dossier_id in sorted(accepted):
+        status, body = call("GET", f"/v1/dossiers/{dossier_id}", "crash-supervisor-token")
+        assert status == 200, f"accepted dossier {dossier_id} is missing after the crashes ({status})"
+        justice_tasks[body["tasks"][0]["id"]] = dossier_id
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with received_lock:
+            got = {task for (kind, task) in received.values() if kind == "task.assigned"}
+        if set(justice_tasks) <= got:
+            break
+        time.sleep(0.2)
+    missing = set(justice_tasks) - got
+    assert not missing, f"{len(missing)} accepted dossiers never had their handoff delivered, e.g. {sorted(missing)[:3]}"
+    with received_lock:
+        all_tasks = {task for (_, task) in received.values()}
+    for task in all_tasks:
+        status, _ = call("GET", f"/v1/tasks/{task}", "crash-supervisor-token")
+        assert status == 200, f"the receiver got a handoff for task {task}, which no dossier holds (invented handoff)"
+    audit = subprocess.run([BIN, "audit", "verify", "--database", os.path.join(workdir, "db.sqlite")], capture_output=True, text=True)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+    assert code == 0, f"SIGTERM exit code {code}"
+    assert bad_signatures[0] == 0, f"{bad_signatures[0]} webhooks had a bad signature"
+    print(f"crash test: OK — {ROUNDS} kill -9 rounds, {len(accepted)} dossiers accepted and all present, "
+          f"{len(justice_tasks)} handoffs delivered at least once ({len(received)} distinct webhook-ids received), "
+          f"none invented; {audit.stdout.strip()}; SIGTERM exit 0")
+
+
+if __name__ == "__main__":
+    main()
