@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Delivery benchmark (issue 4), on this machine, JSON out:
+  1. agency down: N dossiers are received while the push agency's endpoint refuses connections; the server's RSS is
+     sampled every second through intake and a further idle period (the queue must live on disk, not in memory);
+  2. drain after restart: the server is stopped (SIGTERM), the agency comes back, the server restarts on the same
+     database; we time until the receiver holds a task.assigned for every dossier -> drain time and deliveries/s.
+The receiver verifies every Standard Webhooks signature (HTTP/1.1 keep-alive, threaded, standard library).
+Usage: python3 Benchmarks/delivery-bench.py [--binary .build/release/lienthong] [--dossiers 10000] [--idle 30]"""
+import argparse, base64, hashlib, hmac, json, os, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, HOOK_PORT = 18095, 19195
+BASE = f"http://127.0.0.1:{PORT}"
+SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+KEY = base64.b64decode(SECRET[6:])
+got, lock, first_last = set(), threading.Lock(), [None, None]
+
+
+class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        wid, ts = self.headers["webhook-id"], self.headers["webhook-timestamp"]
+        expected = "v1," + base64.b64encode(hmac.new(KEY, f"{wid}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+        ok = hmac.compare_digest(expected, self.headers.get("webhook-signature", ""))
+        if ok:
+            message = json.loads(body)
+            now = time.time()
+            with lock:
+                if message["type"] == "task.assigned":
+                    got.add(message["task"]["id"])
+                first_last[0] = first_last[0] or now
+                first_last[1] = now
+        self.send_response(204 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def start(binary, workdir, config):
+    log = open(os.path.join(workdir, "serve.log"), "a")
+    proc = subprocess.Popen([binary, "serve", "--config", config, "--port", str(PORT), "--database", os.path.join(workdir, "db.sqlite")],
+                            stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1)
+            return proc
+        except Exception:
+            time.sleep(0.05)
+    sys.exit("server did not start")
+
+
+def post(n):
+    dob = time.strftime("%Y-%m-%d", time.localtime(time.time() - 5 * 86400))
+    body = {"procedure": "birth-3in1", "ward": "00004",
+            "child": {"fullName": f"Lê Văn {chr(65 + n % 26)}{chr(97 + (n // 26) % 26)}{chr(97 + (n // 676) % 26)}", "sex": "male",
+                      "dateOfBirth": dob, "ethnicity": "Kinh", "nationality": "VN",
+                      "placeOfBirth": {"country": "VN", "province": "01", "text": "Hà Nội"}, "hometown": {"country": "VN", "province": "01"}},
+            "mother": {"fullName": "Trần Thị Bình", "dateOfBirth": "1995-05-01", "personalId": f"{200000000000 + n}", "nationality": "VN"},
+            "declarant": {"fullName": "Trần Thị Bình", "relationship": "mother", "personalId": f"{200000000000 + n}"},
+            "residence": {"address": "12 ngõ 5 Minh Khai", "commune": "00004"}, "insurance": {"medicalFacilityCode": "01-001"}}
+    req = urllib.request.Request(BASE + "/v1/dossiers", data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": "Bearer bench-ward-token", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=".build/release/lienthong")
+    ap.add_argument("--dossiers", type=int, default=10000)
+    ap.add_argument("--idle", type=int, default=30)
+    args = ap.parse_args()
+    workdir = tempfile.mkdtemp(prefix="lienthong-bench-")
+    config = os.path.join(workdir, "config.json")
+    json.dump({"delivery": {"retrySchedule": ["PT5S", "PT30S", "PT2M"], "maxAge": "PT24H", "timeout": "PT10S"},
+               "agencies": [{"code": "justice", "mode": "push", "endpoint": f"http://127.0.0.1:{HOOK_PORT}/hooks", "secret": SECRET,
+                             "token": "bench-justice-token"},
+                            {"code": "police", "mode": "pull", "token": "bench-police-token"},
+                            {"code": "insurance", "mode": "pull", "token": "bench-insurance-token"}],
+               "tokens": [{"role": "ward-officer", "ward": "00004", "token": "bench-ward-token"}],
+               "support": {"phone": "+842438253536"},
+               "citizenMessages": {"sink": "file", "file": os.path.join(workdir, "citizen.jsonl")}}, open(config, "w"))
+
+    proc = start(args.binary, workdir, config)
+    samples, sampling = [], threading.Event()
+
+    def sample():
+        while not sampling.is_set():
+            samples.append((round(time.time() - t0, 1), rss_kib(proc.pid)))
+            time.sleep(1)
+
+    t0 = time.time()
+    rss_start = rss_kib(proc.pid)
+    threading.Thread(target=sample, daemon=True).start()
+    counter, counter_lock = [0], threading.Lock()
+
+    def client():
+        while True:
+            with counter_lock:
+                if counter[0] >= args.dossiers:
+                    return
+                counter[0] += 1
+                n = counter[0]
+            assert post(n) == 201
+
+    threads = [threading.Thread(target=client) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    intake_seconds = time.time() - t0
+    time.sleep(args.idle)
+    sampling.set()
+    rss_down = [kib for _, kib in samples]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", HOOK_PORT), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    time.sleep(5.5)  # past the first retry step: every pending message is due at restart
+    restart = time.time()
+    proc = start(args.binary, workdir, config)
+    ready = time.time() - restart
+    while True:
+        with lock:
+            if len(got) >= args.dossiers:
+                break
+        if time.time() - restart > 600:
+            sys.exit(f"drain incomplete: {len(got)} of {args.dossiers}")
+        time.sleep(0.05)
+    drain = time.time() - restart
+    deliver_window = first_last[1] - first_last[0]
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    db_bytes = sum(os.path.getsize(os.path.join(workdir, f)) for f in os.listdir(workdir) if f.startswith("db.sqlite"))
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} cores", "binary": args.binary,
+        "dossiers": args.dossiers, "intake_seconds": round(intake_seconds, 2),
+        "intake_per_second_16_clients": round(args.dossiers / intake_seconds, 1),
+        "agency_down": {"rss_start_mib": round(rss_start / 1024, 1), "rss_max_mib": round(max(rss_down) / 1024, 1),
+                        "rss_end_mib": round(rss_down[-1] / 1024, 1), "seconds_observed": round(time.time() - t0, 0),
+                        "samples_mib": [round(k / 1024, 1) for _, k in samples[:: max(1, len(samples) // 20)]]},
+        "restart_to_ready_seconds": round(ready, 2),
+        "drain_seconds_after_restart": round(drain, 2),
+        "deliveries_per_second": round(args.dossiers / deliver_window, 1),
+        "database_bytes": db_bytes,
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", f"delivery-{time.strftime('%Y%m%d-%H%M')}.json")
+    json.dump(result, open(out, "w"), indent=2)
+
+
+if __name__ == "__main__":
+    main()
