@@ -25,6 +25,8 @@ public struct DeliveryWorker: Service {
     let timeout: TimeInterval
     let batchSize: Int
     let concurrency: Int
+    /// Outcomes recorded per transaction.
+    let recordBatch = 64
     let logger: Logger
 
     public init(engine: Engine, endpoints: [String: Endpoint], transport: any DeliveryTransport, citizenSink: any CitizenSink,
@@ -61,20 +63,28 @@ public struct DeliveryWorker: Service {
     @discardableResult
     public func runOnce() async throws -> Int {
         let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: batchSize)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: (id: String, outcome: DeliveryOutcome).self) { group in
             var inFlight = 0
+            var finished: [(id: String, outcome: DeliveryOutcome)] = []
+            func collect(_ result: (id: String, outcome: DeliveryOutcome)?) async throws {
+                guard let result else { return }
+                finished.append(result)
+                // Outcomes share a commit; a crash before it only means those messages are sent again.
+                if finished.count >= recordBatch {
+                    try await engine.recordDeliveries(finished)
+                    finished.removeAll(keepingCapacity: true)
+                }
+            }
             for record in due {
                 if inFlight == concurrency {
-                    try await group.next()
+                    try await collect(try await group.next())
                     inFlight -= 1
                 }
-                group.addTask {
-                    let outcome = await attempt(record)
-                    try await engine.recordDelivery(id: record.id, outcome: outcome)
-                }
+                group.addTask { (record.id, await attempt(record)) }
                 inFlight += 1
             }
-            try await group.waitForAll()
+            while let result = try await group.next() { try await collect(result) }
+            try await engine.recordDeliveries(finished)
         }
         return due.count
     }

@@ -32,58 +32,72 @@ extension Engine {
 
     /// Records the outcome of one attempt of an outbox message: delivered, or retried on the schedule, or dead.
     public func recordDelivery(id: String, outcome: DeliveryOutcome) async throws {
+        try await recordDeliveries([(id, outcome)])
+    }
+
+    /// Records several outcomes in one transaction (the worker's batches share one commit).
+    public func recordDeliveries(_ outcomes: [(id: String, outcome: DeliveryOutcome)]) async throws {
+        guard !outcomes.isEmpty else { return }
         let now = clock.now()
-        let workflow = self.workflow, policy = retryPolicy, jitter = random()
-        let logger = self.logger
+        let workflow = self.workflow, policy = retryPolicy, logger = self.logger
+        let jitters = outcomes.map { _ in random() }
         try await write(now: now) { tx, commit in
-            guard var record = try tx.delivery(id: id), record.status == .pending else { return }
-            record.attempts += 1
-            record.updatedAt = now
-            let dossier = try tx.dossier(id: record.dossierId)
+            for ((id, outcome), jitter) in zip(outcomes, jitters) {
+                try Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
+                               logger: logger, now: now)
+            }
+        }
+    }
+
+    private static func apply(_ outcome: DeliveryOutcome, to id: String, tx: any StoreTransaction, commit: (Decision) throws -> Void,
+                              workflow: Workflow, policy: RetryPolicy, jitter: Double, logger: Logger, now: Date) throws {
+        guard var record = try tx.delivery(id: id), record.status == .pending else { return }
+        record.attempts += 1
+        record.updatedAt = now
+        let dossier = try tx.dossier(id: record.dossierId)
+        switch outcome {
+        case .delivered(let status):
+            record.status = .delivered
+            record.deliveredAt = now
+            record.nextAttemptAt = nil
+            record.consecutiveFailures = 0
+            record.lastStatus = status
+            if let dossier, let taskId = record.taskId {
+                try commit(workflow.pushDelivered(dossier, taskId: taskId, messageId: record.id, kind: record.kind,
+                                                  attempt: record.attempts, now: now))
+            }
+        case .failed, .gone:
+            record.consecutiveFailures += 1
+            let description: String
             switch outcome {
-            case .delivered(let status):
-                record.status = .delivered
-                record.deliveredAt = now
-                record.nextAttemptAt = nil
-                record.consecutiveFailures = 0
+            case .failed(let status, let error):
                 record.lastStatus = status
-                if let dossier, let taskId = record.taskId {
-                    try commit(workflow.pushDelivered(dossier, taskId: taskId, messageId: record.id, kind: record.kind,
-                                                      attempt: record.attempts, now: now))
+                description = status.map { "HTTP \($0)" } ?? error
+            default:
+                record.lastStatus = 410
+                description = "HTTP 410 Gone"
+            }
+            record.lastError = description
+            let next = outcome == .gone ? nil
+                : policy.nextAttempt(afterFailures: record.consecutiveFailures, windowStart: record.windowStart, now: now, random: jitter)
+            record.nextAttemptAt = next
+            if next == nil { record.status = .dead }
+            if var current = dossier {
+                if let taskId = record.taskId {
+                    let failed = workflow.pushFailed(current, taskId: taskId, kind: record.kind, attempt: record.attempts,
+                                                     outcome: description, now: now)
+                    current = failed.dossier
+                    try commit(failed)
                 }
-            case .failed, .gone:
-                record.consecutiveFailures += 1
-                let description: String
-                switch outcome {
-                case .failed(let status, let error):
-                    record.lastStatus = status
-                    description = status.map { "HTTP \($0)" } ?? error
-                default:
-                    record.lastStatus = 410
-                    description = "HTTP 410 Gone"
-                }
-                record.lastError = description
-                let next = outcome == .gone ? nil
-                    : policy.nextAttempt(afterFailures: record.consecutiveFailures, windowStart: record.windowStart, now: now, random: jitter)
-                record.nextAttemptAt = next
-                if next == nil { record.status = .dead }
-                if var current = dossier {
-                    if let taskId = record.taskId {
-                        let failed = workflow.pushFailed(current, taskId: taskId, kind: record.kind, attempt: record.attempts,
-                                                         outcome: description, now: now)
-                        current = failed.dossier
-                        try commit(failed)
-                    }
-                    if next == nil {
-                        try commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
-                                                         attempts: record.attempts, lastError: description, now: now))
-                        logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
-                                                                            "delivery.error": "\(description)"])
-                    }
+                if next == nil {
+                    try commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
+                                                     attempts: record.attempts, lastError: description, now: now))
+                    logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
+                                                                        "delivery.error": "\(description)"])
                 }
             }
-            try tx.update(record)
         }
+        try tx.update(record)
     }
 
     /// A supervisor sends dead letters again, with the same `webhook-id`, and a fresh retry window.
