@@ -87,6 +87,8 @@ public struct AgencyTask: Codable, Sendable, Hashable {
     public var attempts: [DeliveryAttempt]
     public var agencyReference: String?
     public var supplementDueAt: Date?
+    /// When the agency asked the ward for a supplement (cleared when supplied).
+    public var supplementRequestedAt: Date?
     /// A delivered task must be acknowledged by then (delivery time + ackWindow).
     public var ackDueAt: Date?
     /// Set when the ack window passed without an acknowledgement; cleared by the acknowledgement.

@@ -32,6 +32,7 @@ extension Workflow {
         task.clockStart = now
         task.lastEventAt = now
         task.supplementDueAt = nil
+        task.supplementRequestedAt = nil
         task.dueAt = calendar.dueAt(now, workingDays: taskBudget(d, task))
         task.updatedAt = now
         task.history.append(TaskHistoryEntry(at: now, type: historyType, status: status, dueAt: task.dueAt,
@@ -137,6 +138,7 @@ extension Workflow {
                 d.tasks[i].status = .rejected
                 d.tasks[i].updatedAt = now
                 d.tasks[i].supplementDueAt = nil
+                d.tasks[i].supplementRequestedAt = nil
                 d.tasks[i].history.append(TaskHistoryEntry(at: deadline, type: "rejected", status: .rejected,
                                                            data: ["code": "supplement-expired", "reason": "Hết hạn bổ sung hồ sơ (7 ngày làm việc)"]))
                 events.append(NewEvent(at: now, actor: .system, type: "task.rejected", taskId: d.tasks[i].id, data: [

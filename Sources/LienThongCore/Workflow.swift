@@ -191,6 +191,7 @@ public struct Workflow: Sendable {
         case .supplementRequested:
             task.status = .awaitingSupplement
             task.supplementDueAt = calendar.dueAt(at, workingDays: 7)
+            task.supplementRequestedAt = at
             data["reason"] = input.reason.map(JSONValue.string)
             data["fields"] = .array((input.fields ?? []).map(JSONValue.string))
             data["pausedDueAt"] = task.dueAt.map(time)

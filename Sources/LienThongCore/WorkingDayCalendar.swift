@@ -121,6 +121,29 @@ public struct WorkingDayCalendar: Sendable {
         return total
     }
 
+    /// The instant at which `seconds` of office time on working days have passed since `start`.
+    public func addingWorkingSeconds(_ seconds: Double, to start: Date) -> Date {
+        let open = Double(definition.officeOpen * 60), close = Double(definition.officeClose * 60)
+        var day = localTime.local(start).date
+        var from = localTime.localSecondOfDay(start)
+        var remaining = max(0, seconds)
+        while day < Self.lastDate {
+            if isWorkingDay(day) {
+                let begin = min(max(from, open), close)
+                if remaining <= close - begin {
+                    return localTime.instant(day, minute: 0).addingTimeInterval(begin + remaining)
+                }
+                remaining -= close - begin
+            }
+            day = day.adding(days: 1)
+            from = 0
+        }
+        return localTime.instant(Self.lastDate, minute: definition.officeClose)
+    }
+
+    /// Office seconds in one working day.
+    public var officeDaySeconds: Double { Double((definition.officeClose - definition.officeOpen) * 60) }
+
     /// Working days between two instants, as a fraction of office days (for lateness and stats).
     public func workingDays(from start: Date, to end: Date) -> Double {
         workingSeconds(from: start, to: end) / Double((definition.officeClose - definition.officeOpen) * 60)

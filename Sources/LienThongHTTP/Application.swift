@@ -60,6 +60,7 @@ public enum LienThongRouter {
         DossierController(engine: services.engine, views: views).register(&registrar)
         TaskController(engine: services.engine, views: views).register(&registrar)
         DeliveryController(engine: services.engine, views: views).register(&registrar)
+        AlertController(engine: services.engine, views: views).register(&registrar)
         holder.set(registrar.table)
         return (router, registrar.table)
     }

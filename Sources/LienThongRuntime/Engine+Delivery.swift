@@ -23,8 +23,8 @@ extension Engine {
         let due = try await store.dossiersWithDueTimers(now: now, limit: 500)
         for id in due {
             try await write(now: now) { tx, commit in
-                guard let dossier = try tx.dossier(id: id), let decision = workflow.applyTimers(dossier, now: now) else { return }
-                try commit(decision)
+                guard let dossier = try tx.dossier(id: id) else { return }
+                try commit(workflow.applyTimers(dossier, now: now) ?? Decision(dossier: dossier, events: []))
             }
         }
         return due.count
@@ -39,18 +39,19 @@ extension Engine {
     public func recordDeliveries(_ outcomes: [(id: String, outcome: DeliveryOutcome)]) async throws {
         guard !outcomes.isEmpty else { return }
         let now = clock.now()
-        let workflow = self.workflow, policy = retryPolicy, logger = self.logger
+        let workflow = self.workflow, policy = retryPolicy, logger = self.logger, ids = self.ids
         let jitters = outcomes.map { _ in random() }
         try await write(now: now) { tx, commit in
             for ((id, outcome), jitter) in zip(outcomes, jitters) {
                 try Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
-                               logger: logger, now: now)
+                               logger: logger, ids: ids, now: now)
             }
         }
     }
 
     private static func apply(_ outcome: DeliveryOutcome, to id: String, tx: any StoreTransaction, commit: (Decision) throws -> Void,
-                              workflow: Workflow, policy: RetryPolicy, jitter: Double, logger: Logger, now: Date) throws {
+                              workflow: Workflow, policy: RetryPolicy, jitter: Double, logger: Logger, ids: any IdentifierSource,
+                              now: Date) throws {
         guard var record = try tx.delivery(id: id), record.status == .pending else { return }
         record.attempts += 1
         record.updatedAt = now
@@ -98,14 +99,16 @@ extension Engine {
             }
         }
         try tx.update(record)
+        try reconcileDeliveryAlerts(record, dossier: try tx.dossier(id: record.dossierId), tx, ids: ids, now: now)
     }
 
     /// A supervisor sends dead letters again, with the same `webhook-id`, and a fresh retry window.
-    public func redrive(ids: [String], actor: Actor) async throws -> [DeliveryRecord] {
+    public func redrive(ids deliveryIds: [String], actor: Actor) async throws -> [DeliveryRecord] {
         let now = clock.now()
+        let ids = self.ids
         return try await write(now: now) { tx, commit in
             var redriven: [DeliveryRecord] = []
-            for id in ids {
+            for id in deliveryIds {
                 guard var record = try tx.delivery(id: id) else { throw DomainError.notFound("delivery \(id)") }
                 guard record.status == .dead else {
                     throw DomainError.illegalTransition("only a dead letter can be redriven (delivery is '\(record.status.rawValue)')")
@@ -116,6 +119,7 @@ extension Engine {
                 record.consecutiveFailures = 0
                 record.updatedAt = now
                 try tx.update(record)
+                try Self.reconcileDeliveryAlerts(record, dossier: try tx.dossier(id: record.dossierId), tx, ids: ids, now: now)
                 if let dossier = try tx.dossier(id: record.dossierId) {
                     try commit(Decision(dossier: dossier, events: [NewEvent(at: now, actor: actor, type: "delivery.redriven", taskId: record.taskId,
                                                                             data: ["webhookId": .string(record.id), "message": .string(record.kind.rawValue)])]))

@@ -16,6 +16,10 @@ public final class Engine: Sendable {
     let random: @Sendable () -> Double
     /// Rung after every commit, so the delivery worker sends new outbox rows at once.
     public let doorbell: Doorbell
+    /// Signalled after every commit, for alert stream subscribers.
+    public let changes = ChangeSignal()
+    /// Rung after every commit, so the timer service re-reads the earliest timer.
+    public let timerBell = Doorbell()
     let logger: Logger
 
     public init(store: any Store, workflow: Workflow, clock: any WallClock, ids: any IdentifierSource = RandomIdentifiers(),
@@ -37,7 +41,8 @@ public final class Engine: Sendable {
     /// Writes a decision: the dossier, its events and the outbox messages it causes, in the caller's transaction.
     static func commit(_ decision: Decision, _ tx: any StoreTransaction, workflow: Workflow, renderer: MessageRenderer,
                        ids: any IdentifierSource, now: Date) throws {
-        try tx.save(decision.dossier, events: decision.events)
+        try tx.save(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now))
+        try reconcileAlerts(decision.dossier, tx, workflow: workflow, ids: ids, now: now)
         let messages = workflow.outbox(for: decision)
         if !messages.isEmpty {
             try tx.enqueue(messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
@@ -51,6 +56,8 @@ public final class Engine: Sendable {
             try body(tx) { decision in try Self.commit(decision, tx, workflow: workflow, renderer: renderer, ids: ids, now: now) }
         }
         doorbell.ring()
+        timerBell.ring()
+        changes.signal()
         return result
     }
 

@@ -3,35 +3,35 @@ import LienThongStorage
 import Logging
 import ServiceLifecycle
 
-/// Sleeps until the earliest pending deadline of a timed rule (supplement expiry), applies what is due, and
-/// ends on graceful shutdown. After a restart, anything already due is applied at once.
+/// The deadline timer: sleeps until the earliest `timer_at` of any dossier (an indexed column — no scan of open
+/// work), or until a commit may have written an earlier one; then applies what is due (supplement expiry, ack
+/// windows, alert conditions). After a restart everything already due fires at once. Ends on graceful shutdown.
 public struct TimedRulesService: Service {
     let engine: Engine
     let logger: Logger
-    /// Longest sleep between checks, so that deadlines written by other commands are picked up.
-    let maxSleep: Duration
+    /// Longest sleep when nothing is scheduled.
+    let idleSleep: Duration
 
-    public init(engine: Engine, logger: Logger = Logger(label: "lienthong.timers"), maxSleep: Duration = .seconds(1)) {
+    public init(engine: Engine, logger: Logger = Logger(label: "lienthong.timers"), idleSleep: Duration = .seconds(60)) {
         self.engine = engine
         self.logger = logger
-        self.maxSleep = maxSleep
+        self.idleSleep = idleSleep
     }
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let applied = try await engine.applyDueTimers()
-                if applied > 0 { logger.info("timed rules applied", metadata: ["dossiers": "\(applied)"]) }
+                while try await engine.applyDueTimers() > 0 {}
             } catch {
                 logger.error("timed rules failed", metadata: ["error": "\(error)"])
             }
-            var sleep = maxSleep
+            var pause = idleSleep
             if let next = try? await engine.store.nextTimer() {
-                let wait = next.timeIntervalSince(engine.clock.now())
-                if wait < 1 { sleep = .milliseconds(max(10, Int(wait * 1000))) }
+                let seconds = max(0.001, next.timeIntervalSince(engine.clock.now()))
+                pause = min(pause, .milliseconds(Int64((seconds * 1000).rounded(.up))))
             }
-            let pause = sleep
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            let bell = engine.timerBell, wait = pause
+            try? await cancelWhenGracefulShutdown { await bell.wait(timeout: wait) }
         }
     }
 }

@@ -31,6 +31,10 @@ public protocol IdentifierSource: Sendable {
     func messageId() -> String
 }
 
+extension IdentifierSource {
+    public func alertId() -> String { "al_" + RandomIdentifiers.code(20).lowercased() }
+}
+
 public typealias NewDossierIDsSource = (dossierId: String, trackingCode: String, taskIds: [String])
 
 public struct RandomIdentifiers: IdentifierSource {

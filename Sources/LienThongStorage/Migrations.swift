@@ -113,6 +113,40 @@ enum Migrations {
                 UPDATE dossier SET timer_at = supplement_due_at;
                 """)
         }
+        migrator.registerMigration("v3-alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE alert (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  type TEXT NOT NULL CHECK (type IN ('handoff-unacknowledged','task-at-risk','task-overdue','dossier-overdue',
+                    'task-rejected','awaiting-supplement','result-not-returned','delivery-failing','delivery-dead-lettered')),
+                  condition_key TEXT NOT NULL,
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  task_id TEXT,
+                  agency TEXT,
+                  ward TEXT NOT NULL,
+                  opened_at INTEGER NOT NULL,
+                  due_at INTEGER,
+                  status TEXT NOT NULL CHECK (status IN ('open','acknowledged','resolved')),
+                  message TEXT NOT NULL,
+                  acknowledged_at INTEGER,
+                  acknowledged_by TEXT,
+                  resolved_at INTEGER,
+                  resolution TEXT,
+                  updated_at INTEGER NOT NULL,
+                  CHECK ((status = 'resolved') = (resolved_at IS NOT NULL))
+                );
+                CREATE UNIQUE INDEX alert_active_condition ON alert(condition_key) WHERE status != 'resolved';
+                CREATE INDEX alert_status ON alert(status, position);
+                CREATE INDEX alert_dossier_active ON alert(dossier_id) WHERE status != 'resolved';
+
+                CREATE TABLE alert_change (
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  alert_id TEXT NOT NULL REFERENCES alert(id),
+                  at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

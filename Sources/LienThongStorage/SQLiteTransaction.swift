@@ -33,9 +33,9 @@ struct SQLiteTransaction: StoreTransaction {
         return try Dictionary(grouping: documents.map { try Codec.decode(AgencyTask.self, $0) }, by: \.dossierId)
     }
 
-    func save(_ dossier: Dossier, events: [NewEvent]) throws {
+    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws {
         do {
-            try write(dossier, events: events)
+            try write(dossier, events: events, alertTimer: alertTimer)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
             && (error.message ?? "").contains("duplicate_key") {
             let existing = try String.fetchOne(db, sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'",
@@ -45,7 +45,7 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
-    private func write(_ dossier: Dossier, events: [NewEvent]) throws {
+    private func write(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws {
         let head = try Row.fetchOne(db, sql: "SELECT head_seq, head_hash FROM dossier WHERE id = ?", arguments: [dossier.id])
         let last: (seq: Int, hash: String) = head.map { ($0["head_seq"], $0["head_hash"]) } ?? (0, EventChain.genesisHash)
         let chained = EventChain.append(events, dossierId: dossier.id, after: last)
@@ -63,7 +63,7 @@ struct SQLiteTransaction: StoreTransaction {
               updated_at = excluded.updated_at
             """, arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
                              Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue,
-                             dossier.nextTimerAt.map(Codec.millis), dossier.duplicateKey,
+                             [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min().map(Codec.millis), dossier.duplicateKey,
                              try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
                              Codec.millis(dossier.updatedAt)])
         for task in dossier.tasks {

@@ -48,8 +48,9 @@ public protocol StoreTransaction {
     func dossier(id: String) throws -> Dossier?
     func dossier(duplicateKey: String) throws -> Dossier?
     func dossierId(forTask taskId: String) throws -> String?
-    /// Writes the dossier, its tasks and the new events (chained after the log's head) together.
-    func save(_ dossier: Dossier, events: [NewEvent]) throws
+    /// Writes the dossier, its tasks and the new events (chained after the log's head) together. The dossier's
+    /// timer is the earliest of its own timed rules and `alertTimer` (when an alert condition may start to hold).
+    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws
     func idempotentRequest(scope: String, key: String) throws -> (requestHash: String, dossierId: String)?
     func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) throws
     func agencyEvent(agency: String, eventId: String) throws -> (taskId: String, requestHash: String)?
@@ -60,6 +61,11 @@ public protocol StoreTransaction {
     func update(_ delivery: DeliveryRecord) throws
     /// Dead letters of one agency (for a redrive after its outage).
     func deadDeliveries(agency: String) throws -> [DeliveryRecord]
+    func activeAlerts(dossierId: String) throws -> [AlertRecord]
+    func activeAlert(conditionKey: String) throws -> AlertRecord?
+    func alert(id: String) throws -> AlertRecord?
+    /// Inserts or updates an alert, appending one change to the alert stream.
+    func put(_ alert: AlertRecord) throws
     /// Runs `body` in a savepoint: a throw rolls back only what `body` wrote (for group commit).
     func savepoint<T>(_ body: () throws -> T) throws -> T
 }
@@ -85,6 +91,9 @@ public protocol Store: Sendable {
     func nextDeliveryAttempt() async throws -> Date?
     func deliveries(_ query: DeliveryQuery) async throws -> Page<DeliveryRecord>
     func delivery(id: String) async throws -> DeliveryRecord?
+    func alerts(_ query: AlertQuery) async throws -> Page<AlertRecord>
+    func alertChanges(after seq: Int64, limit: Int) async throws -> [(seq: Int64, alert: AlertRecord)]
+    func lastAlertChange() async throws -> Int64
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool

@@ -1,0 +1,92 @@
+import Foundation
+import LienThongCore
+import LienThongStorage
+
+/// Alerts: reconciled with the dossier's conditions in the same transaction as every change, so each is raised
+/// once per condition and resolved when it clears.
+extension Engine {
+    static func reconcileAlerts(_ d: Dossier, _ tx: any StoreTransaction, workflow: Workflow, ids: any IdentifierSource, now: Date) throws {
+        let conditions = workflow.alertConditions(d, now: now)
+        let keys = Set(conditions.map(\.key))
+        let active = try tx.activeAlerts(dossierId: d.id).filter { $0.type != .deliveryFailing && $0.type != .deliveryDeadLettered }
+        let activeKeys = Set(active.map(\.conditionKey))
+        for condition in conditions where !activeKeys.contains(condition.key) {
+            try tx.put(AlertRecord(id: ids.alertId(), condition: condition, now: now))
+        }
+        for var alert in active where !keys.contains(alert.conditionKey) {
+            alert.resolution = resolution(of: alert, in: d, workflow: workflow)
+            try resolve(&alert, tx, now: now)
+        }
+    }
+
+    static func resolve(_ alert: inout AlertRecord, _ tx: any StoreTransaction, now: Date) throws {
+        alert.status = .resolved
+        alert.resolvedAt = now
+        alert.updatedAt = now
+        try tx.put(alert)
+    }
+
+    /// Why a condition cleared; an agency's apology (reschedule) is recorded on the alert it answers.
+    static func resolution(of alert: AlertRecord, in d: Dossier, workflow: Workflow) -> String {
+        let task = d.tasks.first { $0.id == alert.taskId }
+        if alert.type == .taskOverdue || alert.type == .taskAtRisk, let last = task?.history.last, last.type == "rescheduled",
+           let due = last.dueAt {
+            return "Cơ quan đã hẹn lại đến \(workflow.localText(due)): \(last.data?["reason"]?.stringValue ?? "")"
+        }
+        if let task { return "Đã xử lý (nhiệm vụ: \(task.status.rawValue))" }
+        return "Đã xử lý (hồ sơ: \(d.status.rawValue))"
+    }
+
+    /// Raises or resolves the outbox's own alerts after an attempt: 3 failures in a row, dead letter, recovery.
+    static func reconcileDeliveryAlerts(_ record: DeliveryRecord, dossier: Dossier?, _ tx: any StoreTransaction, ids: any IdentifierSource,
+                                        now: Date) throws {
+        let failingKey = "\(AlertType.deliveryFailing.rawValue):\(record.id)"
+        let deadKey = "\(AlertType.deliveryDeadLettered.rawValue):\(record.id)"
+        let agency = record.agency.map { Workflow.agencyNames[$0] ?? $0 } ?? "công dân"
+        func raise(_ type: AlertType, key: String, _ message: String) throws {
+            guard try tx.activeAlert(conditionKey: key) == nil else { return }
+            try tx.put(AlertRecord(id: ids.alertId(), condition: AlertCondition(
+                type: type, key: key, dossierId: record.dossierId, taskId: record.taskId, agency: record.agency,
+                ward: dossier?.ward ?? "", dueAt: nil, message: message), now: now))
+        }
+        func clear(_ key: String, _ why: String) throws {
+            guard var alert = try tx.activeAlert(conditionKey: key) else { return }
+            alert.resolution = why
+            try resolve(&alert, tx, now: now)
+        }
+        switch record.status {
+        case .pending where record.consecutiveFailures >= 3:
+            try raise(.deliveryFailing, key: failingKey,
+                      "Chuyển \(record.kind.rawValue) cho \(agency) thất bại \(record.consecutiveFailures) lần liên tiếp (\(record.lastError ?? "?")).")
+        case .pending:
+            try clear(deadKey, "Đã chuyển lại (redrive)")
+        case .delivered:
+            try clear(failingKey, "Đã chuyển thành công")
+        case .dead:
+            try clear(failingKey, "Đã dừng thử lại")
+            try raise(.deliveryDeadLettered, key: deadKey,
+                      "Chuyển \(record.kind.rawValue) cho \(agency) đã dừng sau \(record.attempts) lần thử (\(record.lastError ?? "?")); cần chuyển lại.")
+        case .cancelled:
+            try clear(failingKey, "Hồ sơ đã rút")
+        }
+    }
+
+    /// A supervisor acknowledges an alert (it stays active until its condition clears).
+    public func acknowledgeAlert(id: String, actor: Actor) async throws -> AlertRecord {
+        let now = clock.now()
+        return try await write(now: now) { tx, _ in
+            guard var alert = try tx.alert(id: id) else { throw DomainError.notFound("alert \(id)") }
+            switch alert.status {
+            case .resolved: throw DomainError.illegalTransition("a resolved alert cannot be acknowledged")
+            case .acknowledged: return alert
+            case .open:
+                alert.status = .acknowledged
+                alert.acknowledgedAt = now
+                alert.acknowledgedBy = actor.role.rawValue
+                alert.updatedAt = now
+                try tx.put(alert)
+                return alert
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+public enum AlertStatus: String, Sendable, CaseIterable {
+    case open, acknowledged, resolved
+}
+
+/// One alert: raised once per condition (`conditionKey`), acknowledged by a supervisor, resolved when its
+/// condition clears.
+public struct AlertRecord: Sendable, Hashable {
+    public var id: String
+    public var type: AlertType
+    public var conditionKey: String
+    public var dossierId: String
+    public var taskId: String?
+    public var agency: String?
+    public var ward: String
+    public var openedAt: Date
+    public var dueAt: Date?
+    public var status: AlertStatus
+    public var message: String
+    public var acknowledgedAt: Date?
+    public var acknowledgedBy: String?
+    public var resolvedAt: Date?
+    public var resolution: String?
+    public var updatedAt: Date
+
+    public init(id: String, condition: AlertCondition, now: Date) {
+        self.id = id
+        self.type = condition.type
+        self.conditionKey = condition.key
+        self.dossierId = condition.dossierId
+        self.taskId = condition.taskId
+        self.agency = condition.agency
+        self.ward = condition.ward
+        self.openedAt = now
+        self.dueAt = condition.dueAt
+        self.status = .open
+        self.message = condition.message
+        self.updatedAt = now
+    }
+
+    static func from(_ row: Row) throws -> AlertRecord {
+        let typeText: String = row["type"]
+        guard let type = AlertType(rawValue: typeText), let status = AlertStatus(rawValue: row["status"]) else {
+            throw DatabaseError(message: "unknown alert type or status")
+        }
+        var record = AlertRecord(id: row["id"], condition: AlertCondition(
+            type: type, key: row["condition_key"], dossierId: row["dossier_id"], taskId: row["task_id"], agency: row["agency"],
+            ward: row["ward"], dueAt: (row["due_at"] as Int64?).map(Codec.date), message: row["message"]), now: Codec.date(row["opened_at"]))
+        record.status = status
+        record.acknowledgedAt = (row["acknowledged_at"] as Int64?).map(Codec.date)
+        record.acknowledgedBy = row["acknowledged_by"]
+        record.resolvedAt = (row["resolved_at"] as Int64?).map(Codec.date)
+        record.resolution = row["resolution"]
+        record.updatedAt = Codec.date(row["updated_at"])
+        return record
+    }
+}
+
+public struct AlertQuery: Sendable {
+    public var status: AlertStatus?
+    public var type: AlertType?
+    public var agency: String?
+    public var ward: String?
+    public var limit: Int
+    public var before: Int64?
+
+    public init(status: AlertStatus?, type: AlertType?, agency: String?, ward: String?, limit: Int, before: Int64?) {
+        self.status = status
+        self.type = type
+        self.agency = agency
+        self.ward = ward
+        self.limit = limit
+        self.before = before
+    }
+}
+
+extension SQLiteTransaction {
+    func activeAlerts(dossierId: String) throws -> [AlertRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE dossier_id = ? AND status != 'resolved'", arguments: [dossierId])
+            .map(AlertRecord.from)
+    }
+
+    func activeAlert(conditionKey: String) throws -> AlertRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE condition_key = ? AND status != 'resolved'", arguments: [conditionKey])
+            .map(AlertRecord.from)
+    }
+
+    func alert(id: String) throws -> AlertRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]).map(AlertRecord.from)
+    }
+
+    /// Inserts or updates an alert and appends one change for the stream.
+    func put(_ alert: AlertRecord) throws {
+        try db.execute(sql: """
+            INSERT INTO alert (id, type, condition_key, dossier_id, task_id, agency, ward, opened_at, due_at, status, message,
+                               acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET status = excluded.status, message = excluded.message, due_at = excluded.due_at,
+              acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
+              resolved_at = excluded.resolved_at, resolution = excluded.resolution, updated_at = excluded.updated_at
+            """, arguments: [alert.id, alert.type.rawValue, alert.conditionKey, alert.dossierId, alert.taskId, alert.agency, alert.ward,
+                             Codec.millis(alert.openedAt), alert.dueAt.map(Codec.millis), alert.status.rawValue, alert.message,
+                             alert.acknowledgedAt.map(Codec.millis), alert.acknowledgedBy, alert.resolvedAt.map(Codec.millis),
+                             alert.resolution, Codec.millis(alert.updatedAt)])
+        try db.execute(sql: "INSERT INTO alert_change (alert_id, at) VALUES (?, ?)", arguments: [alert.id, Codec.millis(alert.updatedAt)])
+    }
+}
+
+extension SQLiteStore {
+    public func alerts(_ query: AlertQuery) async throws -> Page<AlertRecord> {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let status = query.status { clauses.append("status = ?"); arguments.append(status.rawValue) }
+            if let type = query.type { clauses.append("type = ?"); arguments.append(type.rawValue) }
+            if let agency = query.agency { clauses.append("agency = ?"); arguments.append(agency) }
+            if let ward = query.ward { clauses.append("ward = ?"); arguments.append(ward) }
+            if let before = query.before { clauses.append("position < ?"); arguments.append(before) }
+            let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            arguments.append(query.limit + 1)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM alert \(whereSQL) ORDER BY position DESC LIMIT ?",
+                                        arguments: StatementArguments(arguments))
+            let page = rows.prefix(query.limit)
+            let next: Int64? = rows.count > query.limit ? page.last?["position"] : nil
+            return Page(items: try page.map(AlertRecord.from), next: next)
+        }
+    }
+
+    /// Alert changes after `seq`, in order, each with the alert as it is now.
+    public func alertChanges(after seq: Int64, limit: Int) async throws -> [(seq: Int64, alert: AlertRecord)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.seq AS change_seq, a.* FROM alert_change c JOIN alert a ON a.id = c.alert_id
+                WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+                """, arguments: [seq, limit]).map { (seq: $0["change_seq"], alert: try AlertRecord.from($0)) }
+        }
+    }
+
+    public func lastAlertChange() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM alert_change") ?? 0 }
+    }
+}
