@@ -63,6 +63,9 @@ extension Workflow {
 
     static let tick: TimeInterval = 0.001
 
+    /// Whether `now` has reached `instant`, at the millisecond precision timers are stored with.
+    static func reached(_ instant: Date, _ now: Date) -> Bool { EventChain.millis(now) >= EventChain.millis(instant) }
+
     func supplementAlertInstant(_ task: AgencyTask) -> Date? {
         guard task.status == .awaitingSupplement, let asked = task.supplementRequestedAt else { return nil }
         return calendar.addingWorkingSeconds(2 * calendar.officeDaySeconds, to: asked).addingTimeInterval(Self.tick)
@@ -88,9 +91,9 @@ extension Workflow {
                     "\(name.agency) chưa xác nhận đã nhận nhiệm vụ \(name.kind) (quá hạn xác nhận lúc \(localText(since))).")
             }
             if task.status.isOpen, let due = task.dueAt {
-                if now > due {
+                if Self.reached(due.addingTimeInterval(Self.tick), now) {
                     add(.taskOverdue, task, due: due, "Nhiệm vụ \(name.kind) của \(name.agency) đã quá hạn từ \(localText(due)).")
-                } else if let risk = atRiskInstant(task), now >= risk {
+                } else if let risk = atRiskInstant(task), Self.reached(risk, now) {
                     add(.taskAtRisk, task, due: due, "Nhiệm vụ \(name.kind) của \(name.agency) sắp quá hạn (hạn \(localText(due))).")
                 }
             }
@@ -98,15 +101,15 @@ extension Workflow {
                 let reason = task.history.last { $0.type == "rejected" }?.data?["reason"]?.stringValue ?? "không rõ lý do"
                 add(.taskRejected, task, due: task.dueAt, "\(name.agency) từ chối nhiệm vụ \(name.kind): \(reason).")
             }
-            if let instant = supplementAlertInstant(task), now >= instant {
+            if let instant = supplementAlertInstant(task), Self.reached(instant, now) {
                 add(.awaitingSupplement, task, due: task.supplementDueAt,
                     "Hồ sơ chờ phường bổ sung cho nhiệm vụ \(name.kind) quá 2 ngày làm việc.")
             }
         }
-        if d.isOverdue(at: now) {
+        if d.status != .returned, d.status != .withdrawn, d.pausedAt == nil, Self.reached(d.dueAt.addingTimeInterval(Self.tick), now) {
             add(.dossierOverdue, nil, due: d.dueAt, "Hồ sơ \(d.trackingCode) đã quá hạn trả kết quả (\(localText(d.dueAt))).")
         }
-        if let instant = notReturnedInstant(d), now >= instant {
+        if let instant = notReturnedInstant(d), Self.reached(instant, now) {
             add(.resultNotReturned, nil, due: d.dueAt, "Hồ sơ \(d.trackingCode) đã có đủ kết quả nhưng chưa trả cho công dân sau 1 ngày làm việc.")
         }
         return out
@@ -125,6 +128,6 @@ extension Workflow {
         }
         if d.pausedAt == nil { candidates.append(d.dueAt.addingTimeInterval(Self.tick)) }
         if let instant = notReturnedInstant(d) { candidates.append(instant) }
-        return candidates.filter { $0 > now }.min()
+        return candidates.filter { EventChain.millis($0) > EventChain.millis(now) }.min()
     }
 }
