@@ -53,6 +53,7 @@ public enum LienThongRouter {
         // The route table is filled below; the middleware reads it only when a request arrives.
         let holder = RouteTableHolder()
         router.add(middleware: RequestLogMiddleware(logger: services.logger))
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(routes: holder, logger: services.logger))
         var registrar = RouteRegistrar(router: router, authenticator: services.authenticator)
         let views = Views(workflow: services.engine.workflow)
@@ -61,6 +62,7 @@ public enum LienThongRouter {
         TaskController(engine: services.engine, views: views).register(&registrar)
         DeliveryController(engine: services.engine, views: views).register(&registrar)
         AlertController(engine: services.engine, views: views).register(&registrar)
+        StatsController(engine: services.engine, views: views).register(&registrar)
         holder.set(registrar.table)
         return (router, registrar.table)
     }

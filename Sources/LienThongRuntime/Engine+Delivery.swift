@@ -2,6 +2,7 @@ import Foundation
 import LienThongCore
 import LienThongStorage
 import Logging
+import Metrics
 
 /// How one delivery attempt ended.
 public enum DeliveryOutcome: Sendable, Equatable {
@@ -100,6 +101,15 @@ extension Engine {
         }
         try tx.update(record)
         try reconcileDeliveryAlerts(record, dossier: try tx.dossier(id: record.dossierId), tx, ids: ids, now: now)
+        let outcomeLabel = switch outcome {
+        case .delivered: "delivered"
+        case .gone: "gone"
+        case .failed: "failed"
+        }
+        Counter(label: "lienthong_delivery_attempts_total", dimensions: [("agency", record.agency ?? "citizen"), ("outcome", outcomeLabel)]).increment()
+        if record.status == .dead {
+            Counter(label: "lienthong_dead_letters_total", dimensions: [("agency", record.agency ?? "citizen")]).increment()
+        }
     }
 
     /// A supervisor sends dead letters again, with the same `webhook-id`, and a fresh retry window.

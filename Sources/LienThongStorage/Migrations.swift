@@ -147,6 +147,17 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4-stats-columns") { db in
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN completed_at INTEGER;
+                UPDATE task SET completed_at = json_extract(document, '$.completedAt');
+                CREATE INDEX task_completed ON task(completed_at) WHERE completed_at IS NOT NULL;
+                CREATE INDEX task_due ON task(due_at);
+                ALTER TABLE dossier ADD COLUMN returned_at INTEGER;
+                UPDATE dossier SET returned_at = json_extract(document, '$.returnedAt');
+                CREATE INDEX dossier_returned ON dossier(returned_at) WHERE returned_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

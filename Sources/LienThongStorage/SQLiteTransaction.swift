@@ -55,9 +55,10 @@ struct SQLiteTransaction: StoreTransaction {
         let supplementDue = dossier.tasks.compactMap(\.supplementDueAt).min().map(Codec.millis)
         try db.execute(sql: """
             INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
-                                 document, head_seq, head_hash, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 document, head_seq, head_hash, created_at, updated_at, returned_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, paused = excluded.paused,
+              returned_at = excluded.returned_at,
               supplement_due_at = excluded.supplement_due_at, timer_at = excluded.timer_at, duplicate_key = excluded.duplicate_key,
               document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
               updated_at = excluded.updated_at
@@ -65,15 +66,16 @@ struct SQLiteTransaction: StoreTransaction {
                              Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue,
                              [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min().map(Codec.millis), dossier.duplicateKey,
                              try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
-                             Codec.millis(dossier.updatedAt)])
+                             Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis)])
         for task in dossier.tasks {
             try db.execute(sql: """
-                INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
-                  document = excluded.document, updated_at = excluded.updated_at
+                  document = excluded.document, updated_at = excluded.updated_at, completed_at = excluded.completed_at
                 """, arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
-                                 task.dueAt.map(Codec.millis), try Codec.encode(task), Codec.millis(task.updatedAt)])
+                                 task.dueAt.map(Codec.millis), try Codec.encode(task), Codec.millis(task.updatedAt),
+                                 task.completedAt.map(Codec.millis)])
         }
         for event in chained {
             try db.execute(sql: """

@@ -94,6 +94,14 @@ public protocol Store: Sendable {
     func alerts(_ query: AlertQuery) async throws -> Page<AlertRecord>
     func alertChanges(after seq: Int64, limit: Int) async throws -> [(seq: Int64, alert: AlertRecord)]
     func lastAlertChange() async throws -> Int64
+    /// Tasks due or completed in [from, to), optionally of one agency and one ward.
+    func statsTasks(from: Date, to: Date, agency: String?, ward: String?) async throws -> [AgencyTask]
+    /// Dossiers returned in [from, to), optionally of one ward.
+    func returnedDossiers(from: Date, to: Date, ward: String?) async throws -> [Dossier]
+    /// Counts per agency as of `now`: open tasks past due, and tasks not yet acknowledged (pending or delivered).
+    func agencyBacklog(now: Date, ward: String?) async throws -> (overdue: [String: Int], waitingForAck: [String: Int])
+    /// Open tasks by agency and status, overdue by agency, active alerts by type (for /metrics).
+    func gauges(now: Date) async throws -> (tasks: [String: [String: Int]], overdue: [String: Int], alerts: [String: Int])
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool

@@ -80,8 +80,12 @@ struct Serve: AsyncParsableCommand {
             services.append(AgencySimulator(lienThong: URL(string: "http://\(host):\(port)")!, port: simulatorPort, agencies: agencies,
                                             behaviour: .init(ackDelay: .seconds(2), completeDelay: .seconds(5))))
         }
+        let gauges = ServiceMetrics(store: store, clock: SystemWallClock())
         let http = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
-                                logger: Logger(label: "lienthong.http"), metrics: { registry.emitToString() })
+                                logger: Logger(label: "lienthong.http"), metrics: {
+                                    await gauges.update()
+                                    return registry.emitToString()
+                                })
         let (router, _) = LienThongRouter.build(http)
         let app = Application(
             router: router,

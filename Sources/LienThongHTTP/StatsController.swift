@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongRuntime
+import LienThongStorage
+
+/// `GET /v1/stats` (supervisor): per agency and per procedure figures over a period of local dates.
+struct StatsController: Sendable {
+    let engine: Engine
+    let views: Views
+
+    func register(_ routes: inout RouteRegistrar) {
+        routes.protected(.get, "/v1/stats", stats)
+    }
+
+    static func number(_ value: Double?) -> JSONValue {
+        value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null
+    }
+
+    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.require(.supervisor)
+        let workflow = engine.workflow
+        let now = engine.clock.now()
+        let today = workflow.calendar.localTime.local(now).date
+        var problems: [FieldProblem] = []
+        func date(_ name: String, default fallback: LocalDate) -> LocalDate {
+            guard let text = request.query(name) else { return fallback }
+            guard let parsed = LocalDate(iso: text), WorkingDayCalendar.covers(parsed) else {
+                problems.append(FieldProblem(pointer: "/\(name)", detail: "must be a local date YYYY-MM-DD"))
+                return fallback
+            }
+            return parsed
+        }
+        let to = date("to", default: today)
+        let from = date("from", default: to.adding(days: -29))
+        if problems.isEmpty, from > to { problems.append(FieldProblem(pointer: "/from", detail: "must not be after 'to'")) }
+        if problems.isEmpty, to.dayNumber - from.dayNumber > 366 { problems.append(FieldProblem(pointer: "/from", detail: "the period may span at most 366 days")) }
+        let known = Set(workflow.catalog.procedures.values.flatMap { $0.tasks.map(\.agency) })
+        let agency = request.query("agency")
+        if let agency, !known.contains(agency) { problems.append(FieldProblem(pointer: "/agency", detail: "unknown agency '\(agency)'")) }
+        let ward = request.query("ward")
+        guard problems.isEmpty else { throw DomainError.validation(ValidationFailure(problems: problems)) }
+
+        let start = workflow.calendar.localTime.instant(from, minute: 0)
+        let end = workflow.calendar.localTime.instant(to.adding(days: 1), minute: 0)
+        let tasks = try await engine.store.statsTasks(from: start, to: end, agency: agency, ward: ward)
+        let returned = try await engine.store.returnedDossiers(from: start, to: end, ward: ward)
+        let backlog = try await engine.store.agencyBacklog(now: now, ward: ward)
+        let report = workflow.stats(from: from, to: to, tasks: tasks, returned: returned, openOverdue: backlog.overdue,
+                                    waitingForAck: backlog.waitingForAck, agencies: agency.map { [$0] } ?? known.sorted(), now: now)
+        return JSONIO.response([
+            "from": .string(from.description), "to": .string(to.description),
+            "ward": ward.map(JSONValue.string) ?? .null, "agency": agency.map(JSONValue.string) ?? .null,
+            "slaProfile": .string(workflow.catalog.activeProfile.name),
+            "agencies": .array(report.agencies.map { a in
+                ["agency": .string(a.agency), "completed": .number(Double(a.completed)), "dueInPeriod": .number(Double(a.dueInPeriod)),
+                 "late": .number(Double(a.late)), "onTimeRate": Self.number(a.onTimeRate),
+                 "medianWorkingDays": Self.number(a.medianWorkingDays), "p90WorkingDays": Self.number(a.p90WorkingDays),
+                 "openOverdue": .number(Double(a.openOverdue)), "waitingForAcknowledgement": .number(Double(a.waitingForAcknowledgement))]
+            }),
+            "procedures": .array(report.procedures.map { p in
+                ["procedure": .string(p.procedure), "returned": .number(Double(p.returned)),
+                 "medianWorkingDaysToReturn": Self.number(p.medianWorkingDaysToReturn),
+                 "baselineWorkingDays": p.baselineWorkingDays.map { .number(Double($0)) } ?? .null,
+                 "workingDaysSaved": Self.number(p.workingDaysSaved)]
+            }),
+        ])
+    }
+}

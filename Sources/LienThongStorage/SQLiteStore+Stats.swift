@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import LienThongCore
+
+/// Read-side aggregates for stats and metrics: bounded by the period or by indexes, never a decode of all work.
+extension SQLiteStore {
+    public func statsTasks(from: Date, to: Date, agency: String?, ward: String?) async throws -> [AgencyTask] {
+        try await pool.read { db in
+            var sql = """
+                SELECT t.document FROM task t JOIN dossier d ON d.id = t.dossier_id
+                WHERE ((t.due_at >= ? AND t.due_at < ?)
+                   OR (t.completed_at >= ? AND t.completed_at < ?))
+                """
+            var arguments: [(any DatabaseValueConvertible)?] = [Codec.millis(from), Codec.millis(to), Codec.millis(from), Codec.millis(to)]
+            if let agency { sql += " AND t.agency = ?"; arguments.append(agency) }
+            if let ward { sql += " AND d.ward = ?"; arguments.append(ward) }
+            return try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try Codec.decode(AgencyTask.self, $0) }
+        }
+    }
+
+    public func returnedDossiers(from: Date, to: Date, ward: String?) async throws -> [Dossier] {
+        try await pool.read { db in
+            var sql = """
+                SELECT document FROM dossier WHERE status = 'returned'
+                  AND returned_at >= ? AND returned_at < ?
+                """
+            var arguments: [(any DatabaseValueConvertible)?] = [Codec.millis(from), Codec.millis(to)]
+            if let ward { sql += " AND ward = ?"; arguments.append(ward) }
+            return try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try Codec.decode(Dossier.self, $0) }
+        }
+    }
+
+    public func agencyBacklog(now: Date, ward: String?) async throws -> (overdue: [String: Int], waitingForAck: [String: Int]) {
+        try await pool.read { db in
+            let wardJoin = ward == nil ? "" : " AND t.dossier_id IN (SELECT id FROM dossier WHERE ward = ?)"
+            var overdueArgs: [(any DatabaseValueConvertible)?] = [Codec.millis(now)]
+            if let ward { overdueArgs.append(ward) }
+            let overdue = try Row.fetchAll(db, sql: """
+                SELECT t.agency, count(*) AS n FROM task t WHERE t.status IN ('pending','delivered','acknowledged') AND t.due_at < ?\(wardJoin)
+                GROUP BY t.agency
+                """, arguments: StatementArguments(overdueArgs))
+            let waiting = try Row.fetchAll(db, sql: """
+                SELECT t.agency, count(*) AS n FROM task t WHERE t.status IN ('pending','delivered')\(wardJoin) GROUP BY t.agency
+                """, arguments: StatementArguments(ward.map { [$0] } ?? []))
+            func map(_ rows: [Row]) -> [String: Int] { Dictionary(rows.map { ($0["agency"], $0["n"]) }, uniquingKeysWith: +) }
+            return (map(overdue), map(waiting))
+        }
+    }
+
+    public func gauges(now: Date) async throws -> (tasks: [String: [String: Int]], overdue: [String: Int], alerts: [String: Int]) {
+        try await pool.read { db in
+            var tasks: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT agency, status, count(*) AS n FROM task
+                WHERE status IN ('pending','delivered','acknowledged','awaiting-supplement','rejected') GROUP BY agency, status
+                """) {
+                tasks[row["agency"], default: [:]][row["status"]] = row["n"]
+            }
+            let overdue = Dictionary(try Row.fetchAll(db, sql: """
+                SELECT agency, count(*) AS n FROM task WHERE status IN ('pending','delivered','acknowledged') AND due_at < ? GROUP BY agency
+                """, arguments: [Codec.millis(now)]).map { ($0["agency"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
+            let alerts = Dictionary(try Row.fetchAll(db, sql: "SELECT type, count(*) AS n FROM alert WHERE status != 'resolved' GROUP BY type")
+                .map { ($0["type"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
+            return (tasks, overdue, alerts)
+        }
+    }
+}
