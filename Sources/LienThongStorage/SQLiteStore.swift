@@ -7,13 +7,14 @@ import LienThongCore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
 
-    /// Opens (creating if needed) the database file and runs pending migrations.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database file and runs pending migrations. `durable: false` (no fsync)
+    /// is only for seeding benchmark databases.
+    public init(path: String, durable: Bool = true) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
