@@ -112,20 +112,12 @@ extension SQLiteTransaction {
 extension SQLiteStore {
     public func alerts(_ query: AlertQuery) async throws -> Page<AlertRecord> {
         try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let status = query.status { clauses.append("status = ?"); arguments.append(status.rawValue) }
-            if let type = query.type { clauses.append("type = ?"); arguments.append(type.rawValue) }
-            if let agency = query.agency { clauses.append("agency = ?"); arguments.append(agency) }
-            if let ward = query.ward { clauses.append("ward = ?"); arguments.append(ward) }
-            if let before = query.before { clauses.append("position < ?"); arguments.append(before) }
-            let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            arguments.append(query.limit + 1)
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM alert \(whereSQL) ORDER BY position DESC LIMIT ?",
-                                        arguments: StatementArguments(arguments))
-            let page = rows.prefix(query.limit)
-            let next: Int64? = rows.count > query.limit ? page.last?["position"] : nil
-            return Page(items: try page.map(AlertRecord.from), next: next)
+            var filters: [(String, (any DatabaseValueConvertible)?)] = []
+            if let status = query.status { filters.append(("status = ?", status.rawValue)) }
+            if let type = query.type { filters.append(("type = ?", type.rawValue)) }
+            if let agency = query.agency { filters.append(("agency = ?", agency)) }
+            if let ward = query.ward { filters.append(("ward = ?", ward)) }
+            return try Self.page(db, "alert", filters: filters, limit: query.limit, before: query.before, decode: AlertRecord.from)
         }
     }
 

@@ -20,6 +20,18 @@ public final class SQLiteStore: Store {
         try Migrations.migrator.migrate(pool)
     }
 
+    /// One page of `table`, newest first: rows matching `filters` (SQL condition → argument) before the cursor.
+    static func page<T>(_ db: Database, _ table: String, columns: String = "*", filters: [(String, (any DatabaseValueConvertible)?)],
+                        limit: Int, before: Int64?, decode: (Row) throws -> T) throws -> Page<T> {
+        var filters = filters
+        if let before { filters.append(("position < ?", before)) }
+        let whereSQL = filters.isEmpty ? "" : "WHERE " + filters.map(\.0).joined(separator: " AND ")
+        let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) \(whereSQL) ORDER BY position DESC LIMIT ?",
+                                    arguments: StatementArguments(filters.map(\.1) + [limit + 1]))
+        let page = rows.prefix(limit)
+        return Page(items: try page.map(decode), next: rows.count > limit ? page.last?["position"] : nil)
+    }
+
     public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
         try await pool.write { db in try body(SQLiteTransaction(db: db)) }
     }
@@ -39,31 +51,20 @@ public final class SQLiteStore: Store {
 
     public func dossiers(_ query: DossierQuery) async throws -> Page<Dossier> {
         try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let ward = query.ward { clauses.append("ward = ?"); arguments.append(ward) }
-            if let status = query.status { clauses.append("status = ?"); arguments.append(status.rawValue) }
+            var filters: [(String, (any DatabaseValueConvertible)?)] = []
+            if let ward = query.ward { filters.append(("ward = ?", ward)) }
+            if let status = query.status { filters.append(("status = ?", status.rawValue)) }
+            let overdue = "status NOT IN ('returned','withdrawn') AND paused = 0 AND due_at < ?"
             switch query.overdue {
-            case true?:
-                clauses.append("status NOT IN ('returned','withdrawn') AND paused = 0 AND due_at < ?")
-                arguments.append(Codec.millis(query.now))
-            case false?:
-                clauses.append("NOT (status NOT IN ('returned','withdrawn') AND paused = 0 AND due_at < ?)")
-                arguments.append(Codec.millis(query.now))
+            case true?: filters.append((overdue, Codec.millis(query.now)))
+            case false?: filters.append(("NOT (\(overdue))", Codec.millis(query.now)))
             case nil: break
             }
-            if let before = query.before { clauses.append("position < ?"); arguments.append(before) }
-            let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            arguments.append(query.limit + 1)
-            let rows = try Row.fetchAll(db, sql: "SELECT position, document FROM dossier \(whereSQL) ORDER BY position DESC LIMIT ?",
-                                        arguments: StatementArguments(arguments))
-            let page = rows.prefix(query.limit)
-            let tx = SQLiteTransaction(db: db)
-            var dossiers = try page.map { row -> Dossier in try Codec.decode(Dossier.self, row["document"]) }
-            let tasks = try tx.tasks(dossierIds: dossiers.map(\.id))
-            for i in dossiers.indices { dossiers[i].tasks = tasks[dossiers[i].id] ?? [] }
-            let next: Int64? = rows.count > query.limit ? page.last?["position"] : nil
-            return Page(items: dossiers, next: next)
+            var page = try Self.page(db, "dossier", columns: "position, document", filters: filters, limit: query.limit,
+                                     before: query.before) { row -> Dossier in try Codec.decode(Dossier.self, row["document"]) }
+            let tasks = try SQLiteTransaction(db: db).tasks(dossierIds: page.items.map(\.id))
+            for i in page.items.indices { page.items[i].tasks = tasks[page.items[i].id] ?? [] }
+            return page
         }
     }
 
@@ -78,18 +79,12 @@ public final class SQLiteStore: Store {
 
     public func tasks(_ query: TaskQuery) async throws -> Page<AgencyTask> {
         try await pool.read { db in
-            var sql = "SELECT position, document FROM task WHERE status != 'waiting'"
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let agency = query.agency { sql += " AND agency = ?"; arguments.append(agency) }
-            if let status = query.status { sql += " AND status = ?"; arguments.append(status.rawValue) }
-            if let before = query.before { sql += " AND position < ?"; arguments.append(before) }
-            sql += " ORDER BY position DESC LIMIT ?"
-            arguments.append(query.limit + 1)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let page = rows.prefix(query.limit)
-            let tasks = try page.map { row -> AgencyTask in try Codec.decode(AgencyTask.self, row["document"]) }
-            let next: Int64? = rows.count > query.limit ? page.last?["position"] : nil
-            return Page(items: tasks, next: next)
+            var filters: [(String, (any DatabaseValueConvertible)?)] = [("status != ?", "waiting")]
+            if let agency = query.agency { filters.append(("agency = ?", agency)) }
+            if let status = query.status { filters.append(("status = ?", status.rawValue)) }
+            return try Self.page(db, "task", columns: "position, document", filters: filters, limit: query.limit, before: query.before) {
+                row -> AgencyTask in try Codec.decode(AgencyTask.self, row["document"])
+            }
         }
     }
 
@@ -127,18 +122,10 @@ public final class SQLiteStore: Store {
 
     public func deliveries(_ query: DeliveryQuery) async throws -> Page<DeliveryRecord> {
         try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if let status = query.status { clauses.append("status = ?"); arguments.append(status.rawValue) }
-            if let agency = query.agency { clauses.append("agency = ?"); arguments.append(agency) }
-            if let before = query.before { clauses.append("position < ?"); arguments.append(before) }
-            let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            arguments.append(query.limit + 1)
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM delivery \(whereSQL) ORDER BY position DESC LIMIT ?",
-                                        arguments: StatementArguments(arguments))
-            let page = rows.prefix(query.limit)
-            let next: Int64? = rows.count > query.limit ? page.last?["position"] : nil
-            return Page(items: try page.map(Codec.delivery), next: next)
+            var filters: [(String, (any DatabaseValueConvertible)?)] = []
+            if let status = query.status { filters.append(("status = ?", status.rawValue)) }
+            if let agency = query.agency { filters.append(("agency = ?", agency)) }
+            return try Self.page(db, "delivery", filters: filters, limit: query.limit, before: query.before, decode: Codec.delivery)
         }
     }
 
