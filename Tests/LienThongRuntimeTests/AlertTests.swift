@@ -204,6 +204,19 @@ struct AlertTests {
         await #expect(throws: DomainError.self) { try await h.engine.acknowledgeAlert(id: alert.id, actor: Actor(role: .supervisor)) }
     }
 
+    @Test func dossierOverdueClearsWhenTheDossierIsWithdrawnAndStopsForASupplement() async throws {
+        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let first = try await h.intake()
+        try await h.fire(at: at("2026-03-09T17:00:00.001+07:00"))
+        #expect(try await h.open(.dossierOverdue).map(\.dossierId) == [first.id])
+        _ = try await h.engine.wardCommand(dossierId: first.id, actor: Fixtures.wardOfficer) { workflow, dossier, now in
+            try workflow.withdraw(dossier, reason: "rút", actor: Fixtures.wardOfficer, now: now)
+        }
+        #expect(try await h.open(.dossierOverdue).isEmpty)
+        #expect(try await h.resolved(.dossierOverdue).count == 1)
+        #expect(try await h.open(.taskOverdue).isEmpty, "a withdrawn dossier's tasks raise nothing")
+    }
+
     @Test func restartRaisesEverythingAlreadyDueAtOnce() async throws {
         let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         for i in 0..<5 {
