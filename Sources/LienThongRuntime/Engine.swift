@@ -20,6 +20,8 @@ public final class Engine: Sendable {
     public let changes = ChangeSignal()
     /// Rung after every commit, so the timer service re-reads the earliest timer.
     public let timerBell = Doorbell()
+    /// Concurrent commands share transactions (group commit).
+    let committer: GroupCommitter
     let logger: Logger
 
     public init(store: any Store, workflow: Workflow, clock: any WallClock, ids: any IdentifierSource = RandomIdentifiers(),
@@ -36,6 +38,7 @@ public final class Engine: Sendable {
         self.random = random
         self.doorbell = doorbell
         self.logger = logger
+        self.committer = GroupCommitter(store: store)
     }
 
     /// Writes a decision: the dossier, its events and the outbox messages it causes, in the caller's transaction.
@@ -49,10 +52,11 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Runs `body` in one transaction with a `commit` bound to it, then wakes the delivery worker.
+    /// Runs `body` as one command (its own savepoint in a shared transaction, see `GroupCommitter`) with a
+    /// `commit` bound to it; returns after the transaction committed, then wakes the background services.
     func write<T: Sendable>(now: Date, _ body: @Sendable @escaping (any StoreTransaction, (Decision) throws -> Void) throws -> T) async throws -> T {
         let workflow = self.workflow, renderer = self.renderer, ids = self.ids
-        let result = try await store.transaction { tx in
+        let result = try await committer.submit { tx in
             try body(tx) { decision in try Self.commit(decision, tx, workflow: workflow, renderer: renderer, ids: ids, now: now) }
         }
         doorbell.ring()

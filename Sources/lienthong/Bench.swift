@@ -55,12 +55,12 @@ struct Bench: AsyncParsableCommand {
             do {
                 let seedEngine = setup.engine(store: try SQLiteStore(path: database, durable: false), clock: clock)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for worker in 0..<8 {
+                    for worker in 0..<64 {
                         group.addTask {
                             var n = worker
                             while n < openDossiers {
                                 _ = try await seedEngine.createDossier(body: body(n), idempotencyKey: nil, actor: ward)
-                                n += 8
+                                n += 64
                             }
                         }
                     }

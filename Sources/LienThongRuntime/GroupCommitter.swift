@@ -1,0 +1,97 @@
+import Foundation
+import LienThongStorage
+import Synchronization
+
+/// Group commit: concurrent writers share one transaction. Each command runs in its own savepoint (a refused
+/// command rolls back alone and gets its own error); every caller is answered only after the shared commit.
+/// No background task: the first caller to find the queue idle becomes the leader and drains it.
+public final class GroupCommitter: Sendable {
+    /// One queued command: runs inside the shared transaction, then learns how the commit went.
+    struct Job: Sendable {
+        let run: @Sendable (any StoreTransaction) -> Void
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    private let store: any Store
+    private let maxBatch: Int
+    private let state = Mutex<(queue: [Job], draining: Bool)>(([], false))
+
+    public init(store: any Store, maxBatch: Int = 256) {
+        self.store = store
+        self.maxBatch = maxBatch
+    }
+
+    /// Runs `body` in a shared transaction and returns its result after that transaction commits.
+    public func submit<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
+        let promise = Promise<T>()
+        let job = Job(
+            run: { tx in
+                do {
+                    let value = try tx.savepoint { try body(tx) }
+                    promise.stage(.success(value))
+                } catch {
+                    promise.stage(.failure(error))
+                }
+            },
+            finish: { commitError in promise.complete(commitError) })
+        let lead = state.withLock { s -> Bool in
+            s.queue.append(job)
+            if s.draining { return false }
+            s.draining = true
+            return true
+        }
+        if lead { await drain() }
+        return try await promise.value()
+    }
+
+    private func drain() async {
+        while true {
+            let batch = state.withLock { s -> [Job] in
+                guard !s.queue.isEmpty else {
+                    s.draining = false
+                    return []
+                }
+                let taken = Array(s.queue.prefix(maxBatch))
+                s.queue.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            do {
+                try await store.transaction { tx in
+                    for job in batch { job.run(tx) }
+                }
+                for job in batch { job.finish(nil) }
+            } catch {
+                for job in batch { job.finish(error) }
+            }
+        }
+    }
+}
+
+/// A result staged inside the transaction and released (or replaced by the commit's error) after it.
+final class Promise<T: Sendable>: Sendable {
+    private let state = Mutex<(staged: Result<T, any Error>?, final: Result<T, any Error>?, waiter: CheckedContinuation<T, any Error>?)>((nil, nil, nil))
+
+    func stage(_ result: Result<T, any Error>) { state.withLock { $0.staged = result } }
+
+    func complete(_ commitError: (any Error)?) {
+        let (waiter, result) = state.withLock { s -> (CheckedContinuation<T, any Error>?, Result<T, any Error>) in
+            let result: Result<T, any Error> = commitError.map { .failure($0) } ?? s.staged ?? .failure(CancellationError())
+            s.final = result
+            defer { s.waiter = nil }
+            return (s.waiter, result)
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { s -> Result<T, any Error>? in
+                if let final = s.final { return final }
+                s.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
