@@ -21,7 +21,9 @@ public struct TimedRulesService: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                while try await engine.applyDueTimers() > 0 {}
+                // Catch up in rounds of up to 500 dossiers (a restart after an outage may find many due).
+                var rounds = 0
+                while try await engine.applyDueTimers() > 0, rounds < 1000 { rounds += 1 }
             } catch {
                 logger.error("timed rules failed", metadata: ["error": "\(error)"])
             }
