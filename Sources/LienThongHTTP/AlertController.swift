@@ -4,11 +4,13 @@ import LienThongCore
 import LienThongRuntime
 import LienThongStorage
 import NIOCore
+import ServiceLifecycle
 
 /// Supervisors' alerts (SPEC §4, §8): list, acknowledge, and a Server-Sent Events stream of every change.
 struct AlertController: Sendable {
     let engine: Engine
     let views: Views
+    let keepAlive: Duration
 
     func register(_ routes: inout RouteRegistrar) {
         routes.protected(.get, "/v1/alerts", list)
@@ -68,7 +70,7 @@ struct AlertController: Sendable {
         let body = ResponseBody { writer in
             var last = first
             try await writer.write(ByteBuffer(string: "retry: 2000\n: lienthong alerts from \(last)\n\n"))
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully && !engine.changes.isClosed {
                 let changes = try await engine.store.alertChanges(after: last, limit: 500)
                 for change in changes {
                     let data = EventChain.canonicalJSON(controller.view(change.alert))
@@ -76,7 +78,7 @@ struct AlertController: Sendable {
                     last = change.seq
                 }
                 if changes.isEmpty {
-                    await engine.changes.wait(timeout: .seconds(15))
+                    await engine.changes.wait(timeout: controller.keepAlive)
                     if try await engine.store.lastAlertChange() <= last {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     }

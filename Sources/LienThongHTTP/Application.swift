@@ -36,13 +36,16 @@ public struct HTTPServices: Sendable {
     public var authenticator: Authenticator
     public var logger: Logger
     public var metrics: @Sendable () async -> String
+    /// Idle interval of the alert stream's keep-alive comments.
+    public var streamKeepAlive: Duration
 
     public init(engine: Engine, authenticator: Authenticator, logger: Logger = Logger(label: "lienthong.http"),
-                metrics: @escaping @Sendable () async -> String = { "" }) {
+                metrics: @escaping @Sendable () async -> String = { "" }, streamKeepAlive: Duration = .seconds(15)) {
         self.engine = engine
         self.authenticator = authenticator
         self.logger = logger
         self.metrics = metrics
+        self.streamKeepAlive = streamKeepAlive
     }
 }
 
@@ -61,7 +64,7 @@ public enum LienThongRouter {
         DossierController(engine: services.engine, views: views).register(&registrar)
         TaskController(engine: services.engine, views: views).register(&registrar)
         DeliveryController(engine: services.engine, views: views).register(&registrar)
-        AlertController(engine: services.engine, views: views).register(&registrar)
+        AlertController(engine: services.engine, views: views, keepAlive: services.streamKeepAlive).register(&registrar)
         StatsController(engine: services.engine, views: views).register(&registrar)
         holder.set(registrar.table)
         return (router, registrar.table)

@@ -9,6 +9,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the service (no --config: the embedded demo).")
@@ -90,7 +91,6 @@ struct Serve: AsyncParsableCommand {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "lienthong"),
-            services: services,
             onServerRunning: { _ in
                 logger.info("listening", metadata: ["address": "http://\(host):\(port)", "database": "\(path)",
                                                     "calendar": "\(setup.workflow.calendar.version)",
@@ -108,6 +108,12 @@ struct Serve: AsyncParsableCommand {
             },
             logger: logger
         )
-        try await app.runService()
+        // Graceful shutdown runs in reverse order: first the alert streams end, then the HTTP server stops taking
+        // requests and finishes those in flight, then the background services stop.
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + [.init(service: app), .init(service: StreamShutdownService(signal: engine.changes))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -35,13 +35,19 @@ struct TestApp {
         ], schemas: Fixtures.schemas, today: now)
         (store, databasePath) = try Fixtures.temporaryStore()
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
-        let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config)))
+        let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
+                                                       streamKeepAlive: .milliseconds(200)))
         routes = built.routes
         application = Application(router: built.router)
     }
 
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await application.test(.router, body)
+    }
+
+    /// The application on a real socket (for streaming responses).
+    func runLive(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await application.test(.live, body)
     }
 }
 
