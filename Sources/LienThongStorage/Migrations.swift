@@ -158,6 +158,29 @@ enum Migrations {
                 CREATE INDEX dossier_returned ON dossier(returned_at) WHERE returned_at IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v5-task-counters") { db in
+            // Gauges must not scan every task: counts per (agency, status) are kept by triggers, and overdue
+            // counts read a partial index over open tasks only.
+            try db.execute(sql: """
+                CREATE TABLE task_count (
+                  agency TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  n INTEGER NOT NULL CHECK (n >= 0),
+                  PRIMARY KEY (agency, status)
+                ) WITHOUT ROWID;
+                INSERT INTO task_count (agency, status, n) SELECT agency, status, count(*) FROM task GROUP BY agency, status;
+                CREATE TRIGGER task_count_insert AFTER INSERT ON task BEGIN
+                  INSERT INTO task_count (agency, status, n) VALUES (NEW.agency, NEW.status, 1)
+                    ON CONFLICT (agency, status) DO UPDATE SET n = n + 1;
+                END;
+                CREATE TRIGGER task_count_update AFTER UPDATE OF status ON task WHEN OLD.status != NEW.status BEGIN
+                  UPDATE task_count SET n = n - 1 WHERE agency = OLD.agency AND status = OLD.status;
+                  INSERT INTO task_count (agency, status, n) VALUES (NEW.agency, NEW.status, 1)
+                    ON CONFLICT (agency, status) DO UPDATE SET n = n + 1;
+                END;
+                CREATE INDEX task_open_due ON task(due_at) WHERE status IN ('pending','delivered','acknowledged');
+                """)
+        }
         return migrator
     }
 }

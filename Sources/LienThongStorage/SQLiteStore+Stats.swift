@@ -39,9 +39,12 @@ extension SQLiteStore {
                 SELECT t.agency, count(*) AS n FROM task t WHERE t.status IN ('pending','delivered','acknowledged') AND t.due_at < ?\(wardJoin)
                 GROUP BY t.agency
                 """, arguments: StatementArguments(overdueArgs))
-            let waiting = try Row.fetchAll(db, sql: """
-                SELECT t.agency, count(*) AS n FROM task t WHERE t.status IN ('pending','delivered')\(wardJoin) GROUP BY t.agency
-                """, arguments: StatementArguments(ward.map { [$0] } ?? []))
+            // Without a ward filter the trigger-kept counters answer at once.
+            let waiting = ward == nil
+                ? try Row.fetchAll(db, sql: "SELECT agency, sum(n) AS n FROM task_count WHERE status IN ('pending','delivered') GROUP BY agency")
+                : try Row.fetchAll(db, sql: """
+                    SELECT t.agency, count(*) AS n FROM task t WHERE t.status IN ('pending','delivered')\(wardJoin) GROUP BY t.agency
+                    """, arguments: StatementArguments(ward.map { [$0] } ?? []))
             func map(_ rows: [Row]) -> [String: Int] { Dictionary(rows.map { ($0["agency"], $0["n"]) }, uniquingKeysWith: +) }
             return (map(overdue), map(waiting))
         }
@@ -51,8 +54,8 @@ extension SQLiteStore {
         try await pool.read { db in
             var tasks: [String: [String: Int]] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT agency, status, count(*) AS n FROM task
-                WHERE status IN ('pending','delivered','acknowledged','awaiting-supplement','rejected') GROUP BY agency, status
+                SELECT agency, status, n FROM task_count
+                WHERE status IN ('pending','delivered','acknowledged','awaiting-supplement','rejected')
                 """) {
                 tasks[row["agency"], default: [:]][row["status"]] = row["n"]
             }

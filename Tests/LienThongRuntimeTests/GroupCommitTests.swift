@@ -33,3 +33,27 @@ struct GroupCommitTests {
         #expect(verified.checked == 50 * 2)
     }
 }
+
+@Suite("Task counters (for /metrics)")
+struct TaskCounterTests {
+    @Test func triggerKeptCountsMatchTheTasks() async throws {
+        let h = try AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        var dossiers: [Dossier] = []
+        for i in 0..<4 {
+            dossiers.append(try await h.engine.createDossier(body: Fixtures.birthDossier(receivedAt: h.clock.now(), motherId: "00119501111\(i)"),
+                                                             idempotencyKey: nil, actor: Fixtures.wardOfficer).dossier)
+        }
+        _ = try await h.engine.disclose(taskIds: [dossiers[0].tasks[0].id, dossiers[1].tasks[0].id], to: Fixtures.justice)
+        try await h.event(dossiers[1].tasks[0].id, ["eventId": "a", "type": "acknowledged"])
+        _ = try await h.engine.wardCommand(dossierId: dossiers[3].id, actor: Fixtures.wardOfficer) { workflow, dossier, now in
+            try workflow.withdraw(dossier, reason: "rút", actor: Fixtures.wardOfficer, now: now)
+        }
+        let gauges = try await h.store.gauges(now: Fixtures.at("2026-03-05T09:00:00+07:00"))
+        #expect(gauges.tasks["justice"] == ["pending": 1, "delivered": 1, "acknowledged": 1])
+        #expect(gauges.tasks["police"] == nil, "waiting and cancelled tasks are not open")
+        #expect(gauges.overdue["justice"] == 3)
+        let backlog = try await h.store.agencyBacklog(now: h.clock.now(), ward: nil)
+        #expect(backlog.waitingForAck["justice"] == 2)
+        #expect(try await h.store.agencyBacklog(now: h.clock.now(), ward: "00004").waitingForAck["justice"] == 2)
+    }
+}
