@@ -13,6 +13,7 @@ root = pathlib.Path(__file__).resolve().parent.parent / "Schemas"
 config_schema = json.loads((root / "config.schema.json").read_text())
 jsonschema.Draft202012Validator.check_schema(config_schema)
 jsonschema.validate(json.loads((root / "examples/config.appendix-a.json").read_text()), config_schema)
+jsonschema.validate(json.loads((root.parent / "deploy/lienthong.example.json").read_text()), config_schema)
 bad = json.loads((root / "examples/config.appendix-a.json").read_text())
 bad["agencies"][0]["mode"] = "pushy"
 try:

@@ -10,6 +10,8 @@ public struct AgencyConfig: Sendable, Hashable {
     public var mode: HandoffMode
     public var endpoint: URL?
     public var secret: String?
+    /// During a secret rotation: also sign with this one (receivers accept either signature).
+    public var nextSecret: String?
     public var credential: Credential
 }
 

@@ -20,7 +20,7 @@ public struct ConfigLoader: Sendable {
         "calendar": .object(["file": .leaf, "weekend": .leaf, "cutoff": .leaf, "holidays": .leaf, "makeUpWorkingDays": .leaf,
                              "officeHours": .object(["open": .leaf, "close": .leaf]), "years": .leaf]),
         "delivery": .object(["retrySchedule": .leaf, "maxAge": .leaf, "timeout": .leaf]),
-        "agencies": .array(.object(["code": .leaf, "name": .leaf, "mode": .leaf, "endpoint": .leaf, "secret": .leaf]
+        "agencies": .array(.object(["code": .leaf, "name": .leaf, "mode": .leaf, "endpoint": .leaf, "secret": .leaf, "nextSecret": .leaf]
             .merging(credentialKeys) { a, _ in a })),
         "tokens": .array(.object(["role": .leaf, "ward": .leaf, "agency": .leaf].merging(credentialKeys) { a, _ in a })),
         "support": .object(["phone": .leaf, "email": .leaf]),
@@ -188,9 +188,11 @@ public struct ConfigLoader: Sendable {
                 endpoint = url
             }
             let secret = try optionalString(o["secret"], key: "\(key).secret")
-            if let secret {
-                guard secret.hasPrefix("whsec_"), let raw = Data(base64Encoded: String(secret.dropFirst(6))), raw.count >= 16 else {
-                    throw ConfigurationError(key: "\(key).secret", "must be 'whsec_' followed by a base64 key of at least 16 bytes")
+            let nextSecret = try optionalString(o["nextSecret"], key: "\(key).nextSecret")
+            for (name, value) in [("secret", secret), ("nextSecret", nextSecret)] {
+                guard let value else { continue }
+                guard value.hasPrefix("whsec_"), let raw = Data(base64Encoded: String(value.dropFirst(6))), raw.count >= 16 else {
+                    throw ConfigurationError(key: "\(key).\(name)", "must be 'whsec_' followed by a base64 key of at least 16 bytes")
                 }
             }
             if mode == .push {
@@ -198,7 +200,7 @@ public struct ConfigLoader: Sendable {
                 guard secret != nil else { throw ConfigurationError(key: "\(key).secret", "is required for a push agency") }
             }
             result.append(AgencyConfig(code: code, name: try optionalString(o["name"], key: "\(key).name") ?? code, mode: mode,
-                                       endpoint: endpoint, secret: secret, credential: try credential(o, key: key)))
+                                       endpoint: endpoint, secret: secret, nextSecret: nextSecret, credential: try credential(o, key: key)))
         }
         return result
     }

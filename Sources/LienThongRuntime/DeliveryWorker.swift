@@ -10,11 +10,12 @@ import ServiceLifecycle
 public struct DeliveryWorker: Service {
     public struct Endpoint: Sendable {
         public var url: URL
-        public var secret: String
+        /// Every signing secret: the current one, and during a rotation the next one too.
+        public var secrets: [String]
 
-        public init(url: URL, secret: String) {
+        public init(url: URL, secret: String, nextSecret: String? = nil) {
             self.url = url
-            self.secret = secret
+            self.secrets = [secret] + (nextSecret.map { [$0] } ?? [])
         }
     }
 
@@ -41,11 +42,12 @@ public struct DeliveryWorker: Service {
         self.logger = logger
     }
 
-    /// Standard Webhooks headers for one attempt.
-    public static func headers(id: String, timestamp: Int64, body: Data, secret: String) -> [(String, String)] {
-        [("content-type", "application/json"), ("user-agent", "LienThong/1"), ("webhook-id", id),
-         ("webhook-timestamp", String(timestamp)),
-         ("webhook-signature", WebhookSignature.sign(secret: secret, id: id, timestamp: timestamp, body: body) ?? "")]
+    /// Standard Webhooks headers for one attempt; with several secrets (a rotation) the signature header carries
+    /// one `v1,` entry per secret, space-separated, and a receiver accepts any.
+    public static func headers(id: String, timestamp: Int64, body: Data, secrets: [String]) -> [(String, String)] {
+        let signatures = secrets.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: body) }
+        return [("content-type", "application/json"), ("user-agent", "LienThong/1"), ("webhook-id", id),
+                ("webhook-timestamp", String(timestamp)), ("webhook-signature", signatures.joined(separator: " "))]
     }
 
     func attempt(_ record: DeliveryRecord) async -> DeliveryOutcome {
@@ -55,7 +57,7 @@ public struct DeliveryWorker: Service {
             return .failed(status: nil, error: "agency \(record.agency ?? "?") has no push endpoint configured")
         }
         let timestamp = Int64(engine.clock.now().timeIntervalSince1970)
-        return await transport.post(url: endpoint.url, headers: Self.headers(id: record.id, timestamp: timestamp, body: body, secret: endpoint.secret),
+        return await transport.post(url: endpoint.url, headers: Self.headers(id: record.id, timestamp: timestamp, body: body, secrets: endpoint.secrets),
                                     body: body, timeout: timeout)
     }
 

@@ -90,7 +90,9 @@ public struct ServiceSetup: Sendable {
     public var pushEndpoints: [String: DeliveryWorker.Endpoint] {
         var endpoints: [String: DeliveryWorker.Endpoint] = [:]
         for agency in config.agencies where agency.mode == .push {
-            if let url = agency.endpoint, let secret = agency.secret { endpoints[agency.code] = .init(url: url, secret: secret) }
+            if let url = agency.endpoint, let secret = agency.secret {
+                endpoints[agency.code] = .init(url: url, secret: secret, nextSecret: agency.nextSecret)
+            }
         }
         return endpoints
     }

@@ -192,6 +192,23 @@ struct DeliveryTests {
         #expect(try await h.deliveries(.cancelled).map(\.kind) == [.taskAssigned])
     }
 
+    @Test func duringASecretRotationEachWebhookCarriesBothSignatures() throws {
+        let next = "whsec_" + Data(repeating: 7, count: 32).base64EncodedString()
+        let body = Data(#"{"type":"task.assigned"}"#.utf8)
+        let headers = Dictionary(DeliveryWorker.headers(id: "msg_1", timestamp: 1_770_000_000, body: body,
+                                                        secrets: [PushHarness.secret, next]), uniquingKeysWith: { a, _ in a })
+        let signature = try #require(headers["webhook-signature"])
+        #expect(signature.split(separator: " ").count == 2)
+        let at = Date(timeIntervalSince1970: 1_770_000_000)
+        for secret in [PushHarness.secret, next] {
+            #expect(WebhookSignature.verify(secret: secret, id: "msg_1", timestamp: 1_770_000_000, body: body, header: signature, now: at))
+        }
+        let config = try ConfigLoader(schemas: Fixtures.schemas).load(
+            json: ServiceSetup.demoConfig(pushTo: URL(string: "http://127.0.0.1:9")!), environment: ["LIENTHONG_AGENCIES_0_NEXT_SECRET": next],
+            baseDirectory: nil)
+        #expect(config.agencies[0].nextSecret == next)
+    }
+
     @Test func aRefusedCommandWritesNoOutboxRow() async throws {
         let h = try PushHarness()
         _ = try await h.intake()
