@@ -13,11 +13,16 @@ struct RequestLogMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        logger.info("request", metadata: [
+        var metadata: Logger.Metadata = [
             "http.method": "\(request.method.rawValue)", "http.path": "\(request.uri.path)",
             "http.status": "\(response.status.code)", "http.duration_ms": "\(String(format: "%.2f", ms))",
             "actor.role": "\(context.actor?.role.rawValue ?? "-")",
-        ])
+        ]
+        if let id = context.parameters.get("id") { metadata[request.uri.path.hasPrefix("/v1/dossiers") ? "dossier.id" : "resource.id"] = "\(id)" }
+        if let taskId = context.parameters.get("taskId") { metadata["task.id"] = "\(taskId)" }
+        if let agency = context.actor?.agency { metadata["actor.agency"] = "\(agency)" }
+        if let ward = context.actor?.ward { metadata["actor.ward"] = "\(ward)" }
+        logger.info("request", metadata: metadata)
         return response
     }
 }

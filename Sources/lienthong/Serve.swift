@@ -31,12 +31,15 @@ struct Serve: AsyncParsableCommand {
 
     enum SimulateMode: String, ExpressibleByArgument { case on, off }
 
+    @Option(help: "Log format: logfmt (default) or json. Also LIENTHONG_LOG_FORMAT.")
+    var logFormat: String?
+
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
+        let formatText = logFormat ?? ProcessInfo.processInfo.environment["LIENTHONG_LOG_FORMAT"] ?? "logfmt"
+        guard let format = StructuredLogHandler.Format(rawValue: formatText) else {
+            throw ValidationError("--log-format must be logfmt or json")
         }
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format) }
         let logger = Logger(label: "lienthong")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

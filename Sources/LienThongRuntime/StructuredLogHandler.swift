@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+
+/// One line per log event on standard error, as logfmt (`ts=… level=info logger=… msg="…" key=value`) or as a
+/// JSON object. Metadata keys are dotted (`dossier.id`, `task.agency`).
+public struct StructuredLogHandler: LogHandler {
+    public enum Format: String, Sendable { case logfmt, json }
+
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    let label: String
+    let format: Format
+
+    public init(label: String, format: Format, level: Logger.Level = .info) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+                    file: String, function: String, line: UInt) {
+        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", level.rawValue), ("logger", label), ("msg", message.description)]
+        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+        for key in merged.keys.sorted() { fields.append((key, "\(merged[key]!)")) }
+        FileHandle.standardError.write(Data((Self.render(fields, format) + "\n").utf8))
+    }
+
+    public static func render(_ fields: [(String, String)], _ format: Format) -> String {
+        switch format {
+        case .json:
+            let object = Dictionary(fields, uniquingKeysWith: { _, last in last })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? String(decoding: encoder.encode(object), as: UTF8.self)) ?? "{}"
+        case .logfmt:
+            return fields.map { key, value in "\(key)=\(quote(value))" }.joined(separator: " ")
+        }
+    }
+
+    /// logfmt quoting: bare when the value has no space, quote, equals sign or control character.
+    static func quote(_ value: String) -> String {
+        let needs = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline || $0 == "\\" }
+        guard needs else { return value }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return "\"\(escaped)\""
+    }
+
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}
