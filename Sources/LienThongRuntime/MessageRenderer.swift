@@ -60,7 +60,7 @@ public struct MessageRenderer: Sendable {
         if message.kind.isCitizenMessage {
             let due = RFC3339.format(dossier.dueAt, in: views.workflow.calendar.localTime.timeZone)
             let text = templates?.render(message.kind, values: [
-                "trackingCode": dossier.trackingCode, "dueDate": Self.vietnameseDate(due),
+                "trackingCode": dossier.trackingCode, "dueDate": views.workflow.localText(dossier.dueAt),
                 "procedureName": views.workflow.catalog.procedures[dossier.procedure]?.name ?? dossier.procedure,
                 "supportPhone": support.phone ?? "", "supportEmail": support.email ?? "",
             ]) ?? ""
@@ -76,14 +76,5 @@ public struct MessageRenderer: Sendable {
         }
         return DeliveryRecord(id: id, kind: message.kind, agency: message.agency, taskId: message.taskId, dossierId: dossier.id,
                               body: EventChain.canonicalJSON(body), now: now)
-    }
-
-    /// `2026-03-09T17:00:00+07:00` → `17:00 ngày 09/03/2026`.
-    static func vietnameseDate(_ rfc3339: String) -> String {
-        let parts = rfc3339.split(separator: "T")
-        guard parts.count == 2 else { return rfc3339 }
-        let d = parts[0].split(separator: "-")
-        guard d.count == 3 else { return rfc3339 }
-        return "\(parts[1].prefix(5)) ngày \(d[2])/\(d[1])/\(d[0])"
     }
 }
