@@ -106,7 +106,7 @@ extension Workflow {
                     "Hồ sơ chờ phường bổ sung cho nhiệm vụ \(name.kind) quá 2 ngày làm việc.")
             }
         }
-        if d.status != .returned, d.status != .withdrawn, d.pausedAt == nil, Self.reached(d.dueAt.addingTimeInterval(Self.tick), now) {
+        if d.isOverdue(at: now) {
             add(.dossierOverdue, nil, due: d.dueAt, "Hồ sơ \(d.trackingCode) đã quá hạn trả kết quả (\(localText(d.dueAt))).")
         }
         if let instant = notReturnedInstant(d), Self.reached(instant, now) {

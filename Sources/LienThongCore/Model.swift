@@ -141,9 +141,10 @@ public struct Dossier: Codable, Sendable, Hashable {
     /// Set while a task waits on the ward for a supplement: the dossier's clock is stopped.
     public var pausedAt: Date?
 
-    /// Past its due time and still owed to the citizen (its clock not stopped for a supplement).
+    /// Past its due time and still owed to the citizen (its clock not stopped for a supplement). Compared in
+    /// milliseconds, the precision timers are stored with.
     public func isOverdue(at now: Date) -> Bool {
-        status != .returned && status != .withdrawn && pausedAt == nil && now > dueAt
+        status != .returned && status != .withdrawn && pausedAt == nil && EventChain.millis(now) > EventChain.millis(dueAt)
     }
 
     public func taskIndex(_ taskId: String) -> Int? { tasks.firstIndex { $0.id == taskId } }

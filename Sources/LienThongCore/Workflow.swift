@@ -150,11 +150,10 @@ public struct Workflow: Sendable {
 
     // MARK: Agency events
 
-    /// Open task at risk: elapsed working time past 75% of its window.
+    /// Open task at risk: its elapsed working time has reached 75% of its window (`atRiskInstant`, the same
+    /// instant the at-risk alert's timer fires at).
     public func isAtRisk(_ task: AgencyTask, at instant: Date) -> Bool {
-        guard task.status.isOpen, let start = task.clockStart, let due = task.dueAt else { return false }
-        let window = calendar.workingSeconds(from: start, to: due)
-        return calendar.workingSeconds(from: start, to: instant) > 0.75 * window
+        atRiskInstant(task).map { Self.reached($0, instant) } ?? false
     }
 
     public func agencyEvent(_ input: AgencyEventInput, taskId: String, in dossier: Dossier, actor: Actor,
