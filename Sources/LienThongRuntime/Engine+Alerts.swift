@@ -38,7 +38,7 @@ extension Engine {
     }
 
     /// Raises or resolves the outbox's own alerts after an attempt: 3 failures in a row, dead letter, recovery.
-    static func reconcileDeliveryAlerts(_ record: DeliveryRecord, dossier: Dossier?, _ tx: any StoreTransaction, ids: any IdentifierSource,
+    static func reconcileDeliveryAlerts(_ record: DeliveryRecord, ward: String?, _ tx: any StoreTransaction, ids: any IdentifierSource,
                                         now: Date) throws {
         let failingKey = "\(AlertType.deliveryFailing.rawValue):\(record.id)"
         let deadKey = "\(AlertType.deliveryDeadLettered.rawValue):\(record.id)"
@@ -47,7 +47,7 @@ extension Engine {
             guard try tx.activeAlert(conditionKey: key) == nil else { return }
             try tx.put(AlertRecord(id: ids.alertId(), condition: AlertCondition(
                 type: type, key: key, dossierId: record.dossierId, taskId: record.taskId, agency: record.agency,
-                ward: dossier?.ward ?? "", dueAt: nil, message: message), now: now))
+                ward: ward ?? "", dueAt: nil, message: message), now: now))
         }
         func clear(_ key: String, _ why: String) throws {
             guard var alert = try tx.activeAlert(conditionKey: key) else { return }

@@ -22,9 +22,11 @@ extension Engine {
         let now = clock.now()
         let workflow = self.workflow
         let due = try await store.dossiersWithDueTimers(now: now, limit: 500)
-        for id in due {
-            try await write(now: now) { tx, commit in
-                guard let dossier = try tx.dossier(id: id) else { return }
+        guard !due.isEmpty else { return 0 }
+        // One write for the whole round (a restart after an outage may find hundreds due at once).
+        try await write(now: now) { tx, commit in
+            for id in due {
+                guard let dossier = try tx.dossier(id: id) else { continue }
                 try commit(workflow.applyTimers(dossier, now: now) ?? Decision(dossier: dossier, events: []))
             }
         }
@@ -100,7 +102,7 @@ extension Engine {
             }
         }
         try tx.update(record)
-        try reconcileDeliveryAlerts(record, dossier: try tx.dossier(id: record.dossierId), tx, ids: ids, now: now)
+        try reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, ids: ids, now: now)
         let outcomeLabel = switch outcome {
         case .delivered: "delivered"
         case .gone: "gone"
@@ -129,8 +131,9 @@ extension Engine {
                 record.consecutiveFailures = 0
                 record.updatedAt = now
                 try tx.update(record)
-                try Self.reconcileDeliveryAlerts(record, dossier: try tx.dossier(id: record.dossierId), tx, ids: ids, now: now)
-                if let dossier = try tx.dossier(id: record.dossierId) {
+                let dossier = try tx.dossier(id: record.dossierId)
+                try Self.reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, ids: ids, now: now)
+                if let dossier {
                     try commit(Decision(dossier: dossier, events: [NewEvent(at: now, actor: actor, type: "delivery.redriven", taskId: record.taskId,
                                                                             data: ["webhookId": .string(record.id), "message": .string(record.kind.rawValue)])]))
                 }
