@@ -9,6 +9,9 @@ Usage: python3 Benchmarks/delivery-bench.py [--binary .build/release/lienthong] 
 import argparse, base64, hashlib, hmac, json, os, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from harness import birth_dossier, start_server  # noqa: E402
+
 PORT, HOOK_PORT = 18095, 19195
 BASE = f"http://127.0.0.1:{PORT}"
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
@@ -48,28 +51,8 @@ def rss_kib(pid):
     return 0
 
 
-def start(binary, workdir, config):
-    log = open(os.path.join(workdir, "serve.log"), "a")
-    proc = subprocess.Popen([binary, "serve", "--config", config, "--port", str(PORT), "--database", os.path.join(workdir, "db.sqlite")],
-                            stdout=log, stderr=log)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(BASE + "/healthz", timeout=1)
-            return proc
-        except Exception:
-            time.sleep(0.05)
-    sys.exit("server did not start")
-
-
 def post(n):
-    dob = time.strftime("%Y-%m-%d", time.localtime(time.time() - 5 * 86400))
-    body = {"procedure": "birth-3in1", "ward": "00004",
-            "child": {"fullName": f"Lê Văn {chr(65 + n % 26)}{chr(97 + (n // 26) % 26)}{chr(97 + (n // 676) % 26)}", "sex": "male",
-                      "dateOfBirth": dob, "ethnicity": "Kinh", "nationality": "VN",
-                      "placeOfBirth": {"country": "VN", "province": "01", "text": "Hà Nội"}, "hometown": {"country": "VN", "province": "01"}},
-            "mother": {"fullName": "Trần Thị Bình", "dateOfBirth": "1995-05-01", "personalId": f"{200000000000 + n}", "nationality": "VN"},
-            "declarant": {"fullName": "Trần Thị Bình", "relationship": "mother", "personalId": f"{200000000000 + n}"},
-            "residence": {"address": "12 ngõ 5 Minh Khai", "commune": "00004"}, "insurance": {"medicalFacilityCode": "01-001"}}
+    body = birth_dossier(n, 200000000000, given="Lê Văn")
     req = urllib.request.Request(BASE + "/v1/dossiers", data=json.dumps(body).encode(), method="POST",
                                  headers={"Authorization": "Bearer bench-ward-token", "Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -93,7 +76,7 @@ def main():
                "support": {"phone": "+842438253536"},
                "citizenMessages": {"sink": "file", "file": os.path.join(workdir, "citizen.jsonl")}}, open(config, "w"))
 
-    proc = start(args.binary, workdir, config)
+    proc = start_server(args.binary, PORT, workdir, config)
     samples, sampling = [], threading.Event()
 
     def sample():
@@ -131,7 +114,7 @@ def main():
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     time.sleep(5.5)  # past the first retry step: every pending message is due at restart
     restart = time.time()
-    proc = start(args.binary, workdir, config)
+    proc = start_server(args.binary, PORT, workdir, config)
     ready = time.time() - restart
     while True:
         with lock:

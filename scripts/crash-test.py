@@ -8,6 +8,8 @@ Repeats for several random instants; ends with SIGTERM, which must exit 0. Uses 
 import base64, hashlib, hmac, json, os, random, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from harness import birth_dossier, start_server
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/debug/lienthong")
 PORT, HOOK_PORT = 18090, 19191
@@ -52,32 +54,6 @@ def call(method, path, token, body=None, timeout=5):
         return e.code, json.loads(e.read() or b"null")
 
 
-def start(workdir, config):
-    log = open(os.path.join(workdir, "serve.log"), "a")
-    proc = subprocess.Popen([BIN, "serve", "--config", config, "--port", str(PORT), "--database", os.path.join(workdir, "db.sqlite")],
-                            stdout=log, stderr=log, cwd=ROOT)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/healthz", timeout=1)
-            return proc
-        except Exception:
-            time.sleep(0.1)
-    sys.exit("server did not start")
-
-
-def dossier(n):
-    dob = time.strftime("%Y-%m-%d", time.localtime(time.time() - 5 * 86400))
-    return {"procedure": "birth-3in1", "ward": "00004", "channel": "online",
-            "child": {"fullName": f"Nguyễn Văn {chr(0x41 + n % 26)}{chr(0x61 + (n // 26) % 26)}{chr(0x61 + (n // 676) % 26)}", "sex": "male",
-                      "dateOfBirth": dob, "ethnicity": "Kinh", "nationality": "VN",
-                      "placeOfBirth": {"country": "VN", "province": "01", "text": "Hà Nội"},
-                      "hometown": {"country": "JP", "text": "Osaka"}},
-            "mother": {"fullName": "Trần Thị Bình", "dateOfBirth": "1995-05-01", "personalId": f"{100000000000 + n}", "nationality": "VN"},
-            "declarant": {"fullName": "Trần Thị Bình", "relationship": "mother", "personalId": f"{100000000000 + n}"},
-            "residence": {"address": "12 ngõ 5 Minh Khai", "commune": "00004"},
-            "insurance": {"medicalFacilityCode": "01-001"}}
-
-
 def main():
     if not os.path.exists(BIN):
         sys.exit(f"build first: {BIN} is missing")
@@ -98,7 +74,7 @@ def main():
     accepted, counter, counter_lock = set(), [0], threading.Lock()
     proc = None
     for round_no in range(1, ROUNDS + 1):
-        proc = start(workdir, config)
+        proc = start_server(BIN, PORT, workdir, config, cwd=ROOT)
         stop = threading.Event()
 
         def client():
@@ -107,7 +83,7 @@ def main():
                     counter[0] += 1
                     n = counter[0]
                 try:
-                    status, body = call("POST", "/v1/dossiers", "crash-ward-token", dossier(n), timeout=3)
+                    status, body = call("POST", "/v1/dossiers", "crash-ward-token", birth_dossier(n, 100000000000, hometown={"country": "JP", "text": "Osaka"}), timeout=3)
                     if status == 201:
                         accepted.add(body["id"])
                     elif status not in (409,):
@@ -127,7 +103,7 @@ def main():
             t.join()
         print(f"round {round_no}: killed -9 after {delay:.2f}s with {len(accepted)} dossiers accepted so far")
 
-    proc = start(workdir, config)
+    proc = start_server(BIN, PORT, workdir, config, cwd=ROOT)
     justice_tasks = {}
     for dossier_id in sorted(accepted):
         status, body = call("GET", f"/v1/dossiers/{dossier_id}", "crash-supervisor-token")

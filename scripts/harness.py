@@ -1,0 +1,34 @@
+"""Helpers shared by the scripts that drive the real binary (crash test, delivery benchmark)."""
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def start_server(binary, port, workdir, config, cwd=None):
+    """Starts `lienthong serve` on `port` with the database in `workdir`; returns once /healthz answers."""
+    log = open(os.path.join(workdir, "serve.log"), "a")
+    proc = subprocess.Popen([binary, "serve", "--config", config, "--port", str(port), "--database", os.path.join(workdir, "db.sqlite")],
+                            stdout=log, stderr=log, cwd=cwd)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except Exception:
+            time.sleep(0.05)
+    sys.exit("server did not start")
+
+
+def birth_dossier(n, id_base, given="Nguyễn Văn", hometown=None):
+    """A valid birth-3in1 dossier for ward 00004, unique per `n` (child's name and mother's personal ID)."""
+    dob = time.strftime("%Y-%m-%d", time.localtime(time.time() - 5 * 86400))
+    return {"procedure": "birth-3in1", "ward": "00004", "channel": "online",
+            "child": {"fullName": f"{given} {chr(0x41 + n % 26)}{chr(0x61 + (n // 26) % 26)}{chr(0x61 + (n // 676) % 26)}",
+                      "sex": "male", "dateOfBirth": dob, "ethnicity": "Kinh", "nationality": "VN",
+                      "placeOfBirth": {"country": "VN", "province": "01", "text": "Hà Nội"},
+                      "hometown": hometown or {"country": "VN", "province": "01"}},
+            "mother": {"fullName": "Trần Thị Bình", "dateOfBirth": "1995-05-01", "personalId": f"{id_base + n}", "nationality": "VN"},
+            "declarant": {"fullName": "Trần Thị Bình", "relationship": "mother", "personalId": f"{id_base + n}"},
+            "residence": {"address": "12 ngõ 5 Minh Khai", "commune": "00004"},
+            "insurance": {"medicalFacilityCode": "01-001"}}
