@@ -116,6 +116,7 @@ let package = Package(
             dependencies: [
                 "LienThongCore", "LienThongStorage", "LienThongRuntime", "LienThongHTTP", "LienThongTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -7,10 +7,13 @@ import urllib.request
 
 
 def start_server(binary, port, workdir, config, cwd=None):
-    """Starts `lienthong serve` on `port` with the database in `workdir`; returns once /healthz answers."""
+    """Starts `lienthong serve` on `port` with the database in `workdir` (config None: the embedded demo);
+    returns once /healthz answers."""
     log = open(os.path.join(workdir, "serve.log"), "a")
-    proc = subprocess.Popen([binary, "serve", "--config", config, "--port", str(port), "--database", os.path.join(workdir, "db.sqlite")],
-                            stdout=log, stderr=log, cwd=cwd)
+    args = [binary, "serve", "--port", str(port), "--database", os.path.join(workdir, "db.sqlite")]
+    if config:
+        args += ["--config", config]
+    proc = subprocess.Popen(args, stdout=log, stderr=log, cwd=cwd)
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -58,7 +58,13 @@ extension Workflow {
     /// When an open task passes 75% of its working-time window.
     public func atRiskInstant(_ task: AgencyTask) -> Date? {
         guard task.status.isOpen, let start = task.clockStart, let due = task.dueAt else { return nil }
-        return calendar.addingWorkingSeconds(0.75 * calendar.workingSeconds(from: start, to: due), to: start)
+        return atRiskInstant(clockStart: start, dueAt: due)
+    }
+
+    /// When a task whose clock started at `clockStart` and which is due at `dueAt` becomes at risk: three
+    /// quarters of its working time spent.
+    public func atRiskInstant(clockStart start: Date, dueAt due: Date) -> Date {
+        calendar.addingWorkingSeconds(0.75 * calendar.workingSeconds(from: start, to: due), to: start)
     }
 
     static let tick: TimeInterval = 0.001

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import LienThongCore
+import LienThongRuntime
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -33,14 +34,19 @@ public struct AgencySimulator: Service {
         public var rejectRate: Double
         /// Extra delay per agency code (a slow agency).
         public var extraDelay: [String: Duration]
+        /// A script deciding, per webhook, what the agency does with it (the demo story); called once per
+        /// webhook-id, with the agency code, the message type and the task as delivered.
+        public var plan: @Sendable (_ agency: String, _ type: String, _ task: JSONValue) -> SimulatedPlan
 
         public init(ackDelay: Duration = .seconds(1), completeDelay: Duration = .seconds(3), failRate: Double = 0,
-                    rejectRate: Double = 0, extraDelay: [String: Duration] = [:]) {
+                    rejectRate: Double = 0, extraDelay: [String: Duration] = [:],
+                    plan: @escaping @Sendable (_ agency: String, _ type: String, _ task: JSONValue) -> SimulatedPlan = { _, _, _ in .normal }) {
             self.ackDelay = ackDelay
             self.completeDelay = completeDelay
             self.failRate = failRate
             self.rejectRate = rejectRate
             self.extraDelay = extraDelay
+            self.plan = plan
         }
     }
 
@@ -48,6 +54,7 @@ public struct AgencySimulator: Service {
         var agency: Agency
         var type: String
         var task: JSONValue
+        var plan: SimulatedPlan
     }
 
     let lienThong: URL
@@ -83,10 +90,12 @@ public struct AgencySimulator: Service {
                 return Response(status: .unauthorized)
             }
             if Double.random(in: 0..<1) < behaviour.failRate { return Response(status: .serviceUnavailable) }
-            let firstTime = seen.withLock { $0.insert(id).inserted }
-            if firstTime, let json = try? JSONDecoder().decode(JSONValue.self, from: body),
-               let type = json["type"]?.stringValue, let task = json["task"] {
-                continuation.yield(Job(agency: agency, type: type, task: task))
+            guard seen.withLock({ !$0.contains(id) }), let json = try? JSONDecoder().decode(JSONValue.self, from: body),
+                  let type = json["type"]?.stringValue, let task = json["task"] else { return Response(status: .noContent) }
+            let plan = behaviour.plan(code, type, task)
+            if case .gone = plan { return Response(status: .gone) }
+            if seen.withLock({ $0.insert(id).inserted }) {
+                continuation.yield(Job(agency: agency, type: type, task: task, plan: plan))
             }
             return Response(status: .noContent)
         }
@@ -98,7 +107,8 @@ public struct AgencySimulator: Service {
             group.addTask {
                 await withDiscardingTaskGroup { work in
                     for await job in jobs.cancelOnGracefulShutdown() {
-                        work.addTask { await self.handle(job, client: client) }
+                        // A job still waiting out its delay is dropped at shutdown (the service re-sends what was not answered).
+                        work.addTask { try? await cancelWhenGracefulShutdown { await self.handle(job, client: client) } }
                     }
                 }
             }
@@ -110,15 +120,22 @@ public struct AgencySimulator: Service {
     /// Acknowledges, then completes or rejects, after the configured delays.
     func handle(_ job: Job, client: HTTPClient) async {
         guard let taskId = job.task["id"]?.stringValue, job.type != "task.cancelled" else { return }
+        if case .ignore = job.plan { return }
         let extra = behaviour.extraDelay[job.agency.code] ?? .zero
         let status = job.task["status"]?.stringValue
         if status == "pending" || status == "delivered" {
-            try? await Task.sleep(for: behaviour.ackDelay + extra)
+            guard (try? await Task.sleep(for: behaviour.ackDelay + extra)) != nil else { return }
             await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-ack-\(job.type)"), "type": "acknowledged",
                                                     "agencyReference": .string("SIM-\(job.agency.code.uppercased())-\(taskId.suffix(6))")], client: client)
         }
-        try? await Task.sleep(for: behaviour.completeDelay + extra)
-        if Double.random(in: 0..<1) < behaviour.rejectRate {
+        guard (try? await Task.sleep(for: behaviour.completeDelay + extra)) != nil else { return }
+        if case .requestSupplement(let reason, let fields) = job.plan {
+            await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-supplement-\(job.type)"), "type": "supplement-requested",
+                                                    "reason": .string(reason), "fields": .array(fields.map(JSONValue.string))], client: client)
+        } else if case .reject(let reason) = job.plan {
+            await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-reject-\(job.type)"), "type": "rejected",
+                                                    "reason": .string(reason), "code": "scripted-rejection"], client: client)
+        } else if Double.random(in: 0..<1) < behaviour.rejectRate {
             await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-reject-\(job.type)"), "type": "rejected",
                                                     "reason": "Thông tin không khớp cơ sở dữ liệu (mô phỏng)", "code": "simulated-rejection"],
                        client: client)

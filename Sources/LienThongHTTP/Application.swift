@@ -66,6 +66,7 @@ public enum LienThongRouter {
         DeliveryController(engine: services.engine, views: views).register(&registrar)
         AlertController(engine: services.engine, views: views, keepAlive: services.streamKeepAlive).register(&registrar)
         StatsController(engine: services.engine, views: views).register(&registrar)
+        DashboardController(engine: services.engine).register(&registrar)
         holder.set(registrar.table)
         return (router, registrar.table)
     }

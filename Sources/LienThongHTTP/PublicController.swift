@@ -4,7 +4,7 @@ import LienThongCore
 import LienThongRuntime
 import LienThongStorage
 
-/// Tracking for citizens, the deadline calculator, health, readiness, metrics and the dashboard shell.
+/// Tracking for citizens, the deadline calculator, health, readiness and metrics.
 struct PublicController: Sendable {
     let engine: Engine
     let views: Views
@@ -14,7 +14,6 @@ struct PublicController: Sendable {
         routes.open(.get, "/healthz") { _, _ in JSONIO.response(["status": "ok"]) }
         routes.open(.get, "/readyz", ready)
         routes.open(.get, "/metrics", metricsText)
-        routes.open(.get, "/", dashboard)
         routes.open(.get, "/v1/track/{code}", track)
         routes.protected(.get, "/v1/calendar/deadline", deadline)
     }
@@ -64,19 +63,4 @@ struct PublicController: Sendable {
             "calendarVersion": .string(calendar.version),
         ])
     }
-
-    @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: Dashboard.shell)))
-    }
-}
-
-/// The supervisors' page shell (the full dashboard grows here).
-enum Dashboard {
-    static let shell = """
-    <!doctype html>
-    <html lang="vi"><head><meta charset="utf-8"><title>LienThong – Giám sát liên thông</title>
-    <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-    <body><h1>LienThong – Giám sát hồ sơ liên thông</h1>
-    <p>Khai sinh – thường trú – thẻ BHYT cho trẻ em dưới 6 tuổi.</p></body></html>
-    """
 }

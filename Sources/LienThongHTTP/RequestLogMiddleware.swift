@@ -16,12 +16,12 @@ struct RequestLogMiddleware: RouterMiddleware {
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method.rawValue)", "http.path": "\(request.uri.path)",
             "http.status": "\(response.status.code)", "http.duration_ms": "\(String(format: "%.2f", ms))",
-            "actor.role": "\(context.actor?.role.rawValue ?? "-")",
+            "actor.role": "\(context.seen.actor?.role.rawValue ?? "-")",
         ]
         if let id = context.parameters.get("id") { metadata[request.uri.path.hasPrefix("/v1/dossiers") ? "dossier.id" : "resource.id"] = "\(id)" }
         if let taskId = context.parameters.get("taskId") { metadata["task.id"] = "\(taskId)" }
-        if let agency = context.actor?.agency { metadata["actor.agency"] = "\(agency)" }
-        if let ward = context.actor?.ward { metadata["actor.ward"] = "\(ward)" }
+        if let agency = context.seen.actor?.agency { metadata["actor.agency"] = "\(agency)" }
+        if let ward = context.seen.actor?.ward { metadata["actor.ward"] = "\(ward)" }
         logger.info("request", metadata: metadata)
         return response
     }

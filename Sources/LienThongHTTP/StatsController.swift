@@ -35,19 +35,13 @@ struct StatsController: Sendable {
         let from = date("from", default: to.adding(days: -29))
         if problems.isEmpty, from > to { problems.append(FieldProblem(pointer: "/from", detail: "must not be after 'to'")) }
         if problems.isEmpty, to.dayNumber - from.dayNumber > 366 { problems.append(FieldProblem(pointer: "/from", detail: "the period may span at most 366 days")) }
-        let known = Set(workflow.catalog.procedures.values.flatMap { $0.tasks.map(\.agency) })
         let agency = request.query("agency")
-        if let agency, !known.contains(agency) { problems.append(FieldProblem(pointer: "/agency", detail: "unknown agency '\(agency)'")) }
+        if let agency, !engine.agencyCodes.contains(agency) { problems.append(FieldProblem(pointer: "/agency", detail: "unknown agency '\(agency)'")) }
         let ward = request.query("ward")
         guard problems.isEmpty else { throw DomainError.validation(ValidationFailure(problems: problems)) }
 
-        let start = workflow.calendar.localTime.instant(from, minute: 0)
-        let end = workflow.calendar.localTime.instant(to.adding(days: 1), minute: 0)
-        let tasks = try await engine.store.statsTasks(from: start, to: end, agency: agency, ward: ward)
-        let returned = try await engine.store.returnedDossiers(from: start, to: end, ward: ward)
-        let backlog = try await engine.store.agencyBacklog(now: now, ward: ward)
-        let report = workflow.stats(from: from, to: to, tasks: tasks, returned: returned, openOverdue: backlog.overdue,
-                                    waitingForAck: backlog.waitingForAck, agencies: agency.map { [$0] } ?? known.sorted(), now: now)
+        let report = try await engine.statsReport(from: from, to: to, agency: agency, ward: ward,
+                                                  agencies: agency.map { [$0] } ?? engine.agencyCodes, now: now)
         return JSONIO.response([
             "from": .string(from.description), "to": .string(to.description),
             "ward": ward.map(JSONValue.string) ?? .null, "agency": agency.map(JSONValue.string) ?? .null,

@@ -67,4 +67,24 @@ extension SQLiteStore {
             return (tasks, overdue, alerts)
         }
     }
+
+    public func openTasks(dueBefore limitInstant: Date, limit: Int) async throws -> [(task: AgencyTask, trackingCode: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.document, d.tracking_code FROM task t JOIN dossier d ON d.id = t.dossier_id
+                WHERE t.status IN ('pending','delivered','acknowledged') AND t.due_at < ?
+                ORDER BY t.due_at LIMIT ?
+                """, arguments: [Codec.millis(limitInstant), limit]).map {
+                (try Codec.decode(AgencyTask.self, $0["document"]), $0["tracking_code"])
+            }
+        }
+    }
+
+    public func activeAlertCounts() async throws -> [(type: String, agency: String?, count: Int)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT type, agency, count(*) AS n FROM alert WHERE status != 'resolved' GROUP BY type, agency
+                """).map { ($0["type"], $0["agency"], $0["n"]) }
+        }
+    }
 }

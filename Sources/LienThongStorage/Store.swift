@@ -100,6 +100,11 @@ public protocol Store: Sendable {
     func returnedDossiers(from: Date, to: Date, ward: String?) async throws -> [Dossier]
     /// Counts per agency as of `now`: open tasks past due, and tasks not yet acknowledged (pending or delivered).
     func agencyBacklog(now: Date, ward: String?) async throws -> (overdue: [String: Int], waitingForAck: [String: Int])
+    /// Open tasks (pending, delivered, acknowledged) due before an instant, most urgent first, with their
+    /// dossiers' tracking codes (the dashboard's overdue and at-risk list).
+    func openTasks(dueBefore: Date, limit: Int) async throws -> [(task: AgencyTask, trackingCode: String)]
+    /// Active (open or acknowledged) alerts counted by type and agency.
+    func activeAlertCounts() async throws -> [(type: String, agency: String?, count: Int)]
     /// Open tasks by agency and status, overdue by agency, active alerts by type (for /metrics).
     func gauges(now: Date) async throws -> (tasks: [String: [String: Int]], overdue: [String: Int], alerts: [String: Int])
     /// Walks every dossier's log; returns the first event that does not chain.

@@ -81,8 +81,14 @@ struct Serve: AsyncParsableCommand {
                 guard let secret = agency.secret, case .clear(let token) = agency.credential else { return nil }
                 return AgencySimulator.Agency(code: agency.code, secret: secret, token: token)
             }
+            // The story files its dossiers through the engine and scripts what the simulated agencies do with
+            // them; insurance is the slow agency.
+            let story = DemoStory(engine: engine)
+            services.append(story)
             services.append(AgencySimulator(lienThong: URL(string: "http://\(host):\(port)")!, port: simulatorPort, agencies: agencies,
-                                            behaviour: .init(ackDelay: .seconds(2), completeDelay: .seconds(5))))
+                                            behaviour: .init(ackDelay: .seconds(2), completeDelay: .seconds(5),
+                                                             extraDelay: ["insurance": .seconds(20)],
+                                                             plan: { story.plan(agency: $0, type: $1, task: $2) })))
         }
         let gauges = ServiceMetrics(store: store, clock: SystemWallClock())
         let http = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),

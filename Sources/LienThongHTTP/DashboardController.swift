@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import LienThongCore
+import LienThongRuntime
+import LienThongStorage
+
+/// The supervisors' dashboard (SPEC §9): the page itself needs no token (it holds no data); its panels and its
+/// search are HTML fragments for supervisors.
+struct DashboardController: Sendable {
+    let engine: Engine
+
+    func register(_ routes: inout RouteRegistrar) {
+        routes.open(.get, "/", page)
+        routes.protected(.get, "/dashboard/panels", panels)
+        routes.protected(.get, "/dashboard/search", search)
+    }
+
+    static func htmlResponse(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
+        Self.htmlResponse(DashboardPage.render(DashboardText(query: request.query("lang"))))
+    }
+
+    @Sendable func panels(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.require(.supervisor)
+        return Self.htmlResponse(try await DashboardPanels(engine: engine, t: DashboardText(query: request.query("lang"))).render())
+    }
+
+    /// A dossier found by its id or its tracking code, with its tasks.
+    @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.require(.supervisor)
+        let t = DashboardText(query: request.query("lang"))
+        let q = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
+        guard (1...60).contains(q.count) else { throw Problem.invalid("/q", "must be a dossier id or a tracking code (1–60 characters)") }
+        var found = try await engine.store.dossier(id: q)
+        if found == nil { found = try await engine.store.dossier(trackingCode: q.uppercased()) }
+        guard let d = found else {
+            return Self.htmlResponse("<p class=\"empty\">\(html(t("Không tìm thấy hồ sơ", "No dossier found for"))) “\(html(q))”.</p>")
+        }
+        let calendar = engine.workflow.calendar
+        let now = engine.clock.now()
+        let late = d.isOverdue(at: now)
+            ? " <strong class=\"late\">\(html(t("quá hạn", "overdue"))) \(html(t.workingDays(calendar.workingSeconds(from: d.dueAt, to: now) / calendar.officeDaySeconds)))</strong>"
+            : ""
+        var rows = ""
+        for task in d.tasks {
+            rows += """
+                <tr><td>\(html(t.agency(task.agency)))</td><td>\(html(t.kind(task.kind)))</td><td>\(html(t.status(task.status.rawValue)))</td>\
+                <td>\(html(t.time(task.dueAt, calendar)))</td><td>\(html(t.time(task.completedAt, calendar)))</td></tr>
+                """
+        }
+        let child = d.data["child"]?["fullName"]?.stringValue ?? "–"
+        return Self.htmlResponse("""
+            <dl class="dossier" data-dossier-id="\(html(d.id))"><dt>\(t("Mã hồ sơ", "Dossier id"))</dt><dd><code>\(html(d.id))</code></dd>
+            <dt>\(t("Mã tra cứu", "Tracking code"))</dt><dd><code>\(html(d.trackingCode))</code></dd>
+            <dt>\(t("Trẻ", "Child"))</dt><dd>\(html(child))</dd><dt>\(t("Phường", "Ward"))</dt><dd>\(html(d.ward))</dd>
+            <dt>\(t("Trạng thái", "Status"))</dt><dd>\(html(t.status(d.status.rawValue)))</dd>
+            <dt>\(t("Tiếp nhận", "Received"))</dt><dd>\(html(t.time(d.receivedAt, calendar)))</dd>
+            <dt>\(t("Hạn trả kết quả", "Due"))</dt><dd>\(d.pausedAt == nil ? html(t.time(d.dueAt, calendar)) : html(t("tạm dừng chờ bổ sung", "paused for a supplement")))\(late)</dd></dl>
+            <table><thead><tr><th>\(t("Cơ quan", "Agency"))</th><th>\(t("Nhiệm vụ", "Task"))</th><th>\(t("Trạng thái", "Status"))</th>\
+            <th>\(t("Hạn", "Due"))</th><th>\(t("Hoàn thành", "Completed"))</th></tr></thead><tbody>\(rows)</tbody></table>
+            """)
+    }
+}

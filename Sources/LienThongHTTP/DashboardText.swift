@@ -1,0 +1,96 @@
+import Foundation
+import LienThongCore
+
+/// The dashboard's words, in Vietnamese (the default) and English (`?lang=en`).
+struct DashboardText: Sendable {
+    enum Language: String, Sendable { case vi, en }
+
+    let language: Language
+
+    init(query: String?) {
+        language = query == "en" ? .en : .vi
+    }
+
+    var vi: Bool { language == .vi }
+
+    func callAsFunction(_ vi: String, _ en: String) -> String { self.vi ? vi : en }
+
+    func alertType(_ type: String) -> String {
+        let names: [String: (String, String)] = [
+            "handoff-unacknowledged": ("Chưa xác nhận tiếp nhận", "Handoff unacknowledged"),
+            "task-at-risk": ("Sắp quá hạn", "Task at risk"),
+            "task-overdue": ("Nhiệm vụ quá hạn", "Task overdue"),
+            "dossier-overdue": ("Hồ sơ quá hạn", "Dossier overdue"),
+            "task-rejected": ("Bị từ chối", "Task rejected"),
+            "awaiting-supplement": ("Chờ phường bổ sung", "Awaiting supplement"),
+            "result-not-returned": ("Chưa trả kết quả", "Result not returned"),
+            "delivery-failing": ("Chuyển lỗi liên tiếp", "Delivery failing"),
+            "delivery-dead-lettered": ("Chuyển thất bại", "Delivery dead-lettered"),
+        ]
+        return names[type].map { vi ? $0.0 : $0.1 } ?? type
+    }
+
+    func agency(_ code: String?) -> String {
+        guard let code else { return vi ? "Cả hồ sơ" : "Whole dossier" }
+        let names = ["justice": ("Tư pháp", "Justice"), "police": ("Công an", "Police"), "insurance": ("BHXH", "Social insurance")]
+        return names[code].map { vi ? $0.0 : $0.1 } ?? code
+    }
+
+    func kind(_ kind: String) -> String {
+        let names = ["birth-registration": ("Đăng ký khai sinh", "Birth registration"),
+                     "residence-registration": ("Đăng ký thường trú", "Permanent residence"),
+                     "health-insurance-card": ("Cấp thẻ BHYT", "Health-insurance card")]
+        return names[kind].map { vi ? $0.0 : $0.1 } ?? kind
+    }
+
+    func status(_ status: String) -> String {
+        let names: [String: (String, String)] = [
+            "waiting": ("Chờ bước trước", "Waiting"), "pending": ("Chờ chuyển", "Pending"), "delivered": ("Đã chuyển", "Delivered"),
+            "acknowledged": ("Đã tiếp nhận", "Acknowledged"), "completed": ("Hoàn thành", "Completed"),
+            "awaiting-supplement": ("Chờ bổ sung", "Awaiting supplement"), "rejected": ("Bị từ chối", "Rejected"),
+            "cancelled": ("Đã hủy", "Cancelled"), "in-progress": ("Đang giải quyết", "In progress"),
+            "ready-to-return": ("Chờ trả kết quả", "Ready to return"), "returned": ("Đã trả kết quả", "Returned"),
+            "action-required": ("Cần phường xử lý", "Action required"), "withdrawn": ("Đã rút", "Withdrawn"),
+            "open": ("Mới", "Open"), "resolved": ("Đã xử lý", "Resolved"), "dead": ("Thư chết", "Dead"),
+        ]
+        return names[status].map { vi ? $0.0 : $0.1 } ?? status
+    }
+
+    /// A number of working days, with the language's decimal separator ("1,5 ngày làm việc").
+    func workingDays(_ days: Double) -> String {
+        let rounded = (days * 10).rounded() / 10
+        var text = rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+        if vi { text = text.replacingOccurrences(of: ".", with: ",") }
+        return vi ? "\(text) ngày làm việc" : "\(text) working day\(rounded == 1 ? "" : "s")"
+    }
+
+    func percent(_ rate: Double?) -> String {
+        guard let rate else { return "–" }
+        return "\(Int((rate * 100).rounded())) %"
+    }
+
+    /// Local wall time: "17:00 24/11/2026".
+    func time(_ date: Date?, _ calendar: WorkingDayCalendar) -> String {
+        guard let date else { return "–" }
+        let text = RFC3339.format(date, in: calendar.localTime.timeZone)
+        let day = text.prefix(10).split(separator: "-")
+        return "\(text.dropFirst(11).prefix(5)) \(day[2])/\(day[1])/\(day[0])"
+    }
+}
+
+/// HTML escaping for text and attribute values.
+func html(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.count)
+    for c in text {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(c)
+        }
+    }
+    return out
+}

@@ -1,0 +1,232 @@
+import Foundation
+import LienThongCore
+import LienThongStorage
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The embedded demo's story (issue #6): on an empty database it files a handful of dossiers that show what
+/// supervisors watch for — an agency (insurance, the slow one) sitting on overdue and at-risk work, a dossier
+/// waiting on the ward for a supplement too long, a foreign hometown, a rejection and its resubmission, a
+/// supplement, a dead-lettered handoff — then keeps a trickle of ordinary births coming while it plays the ward
+/// officer (supplies, resubmits, returns results). The simulated agencies consult `plan` for each webhook.
+///
+/// Past events are recorded the way agencies report late work: with their real `occurredAt`.
+public final class DemoStory: Service, Sendable {
+    /// Children whose dossiers follow a script (by the child's name, which every agency's view carries).
+    public enum Script: String, Sendable, CaseIterable {
+        case overdue = "Lê Minh Khang"
+        case atRisk = "Phạm Gia Hân"
+        case waitingOnWard = "Đỗ Quang Huy"
+        case foreignHometown = "Nguyễn Minh Khôi"
+        case rejection = "Trần Bảo Ngọc"
+        case supplement = "Hoàng Anh Thư"
+        case deadLetter = "Vũ Đức Minh"
+    }
+
+    public static let ward = "00004"
+    static let officer = Actor(role: .wardOfficer, ward: ward)
+    static let wrongHouseholdHead = "001060001234"
+
+    let engine: Engine
+    let logger: Logger
+    let trickleEvery: Duration
+    let trickleLimit: Int
+    /// How many times each (child, agency, action) has been played, so scripted trouble happens once.
+    private let played = Mutex<[String: Int]>([:])
+
+    public init(engine: Engine, trickleEvery: Duration = .seconds(30), trickleLimit: Int = 200,
+                logger: Logger = Logger(label: "lienthong.demo")) {
+        self.engine = engine
+        self.trickleEvery = trickleEvery
+        self.trickleLimit = trickleLimit
+        self.logger = logger
+    }
+
+    private func once(_ key: String) -> Bool {
+        played.withLock { counts in
+            counts[key, default: 0] += 1
+            return counts[key] == 1
+        }
+    }
+
+    /// What the simulated agency does with a webhook for this task.
+    public func plan(agency: String, type: String, task: JSONValue) -> SimulatedPlan {
+        guard let name = task["payload"]?["child"]?["fullName"]?.stringValue, let script = Script(rawValue: name) else {
+            return .normal
+        }
+        switch (script, agency) {
+        case (.overdue, _), (.atRisk, _), (.waitingOnWard, _):
+            return .ignore
+        case (.rejection, "police") where once("reject-\(name)"):
+            return .reject("Số định danh chủ hộ không khớp Cơ sở dữ liệu quốc gia về dân cư")
+        case (.supplement, "justice") where once("supplement-\(name)"):
+            return .requestSupplement(reason: "Thiếu nơi sinh ghi trên giấy chứng sinh", fields: ["child.placeOfBirth"])
+        case (.deadLetter, "police") where once("gone-\(name)"):
+            return .gone
+        default:
+            return .normal
+        }
+    }
+
+    public func run() async throws {
+        do {
+            try await seed()
+        } catch {
+            logger.warning("demo story could not file its dossiers", metadata: ["error": "\(error)"])
+        }
+        var filed = 0
+        var nextTrickle = ContinuousClock.now
+        while !Task.isShuttingDownGracefully {
+            if filed < trickleLimit, ContinuousClock.now >= nextTrickle {
+                if (try? await file(Self.ordinaryChild(), receivedAt: engine.clock.now())) != nil { filed += 1 }
+                nextTrickle = ContinuousClock.now + trickleEvery
+            }
+            do {
+                try await actAsWard()
+            } catch {
+                logger.debug("demo ward step failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    // MARK: Seeding
+
+    /// Files the scripted dossiers (once: only into an empty database) and a few ordinary ones.
+    public func seed() async throws {
+        let now = engine.clock.now()
+        guard try await engine.store.dossiers(DossierQuery(now: now, limit: 1)).items.isEmpty else { return }
+        let calendar = engine.workflow.calendar
+        let tz = calendar.localTime
+        func localMorning(daysAgo: Int) -> Date {
+            tz.instant(tz.local(now).date.adding(days: -daysAgo), minute: 9 * 60 + 30)
+        }
+        // Insurance has sat for days on a card whose other tasks were done: the task and the dossier are overdue.
+        let overdueAt = localMorning(daysAgo: 8)
+        let overdue = try await file(Self.child(.overdue), receivedAt: overdueAt)
+        try await playPast(overdue, justiceDoneAt: overdueAt.addingTimeInterval(2 * 3600), stalled: "insurance", verification: false)
+
+        // Police, verifying a residence (5 working days), has used three quarters of its time: at risk.
+        if let start = atRiskStart(now: now) {
+            let atRisk = try await file(Self.child(.atRisk), receivedAt: start.addingTimeInterval(-600))
+            try await playPast(atRisk, justiceDoneAt: start, stalled: "police", verification: true)
+        }
+
+        // Justice asked for a supplement days ago and the ward has not answered.
+        let askedAt = localMorning(daysAgo: 5)
+        let waiting = try await file(Self.child(.waitingOnWard), receivedAt: askedAt.addingTimeInterval(-3600))
+        if let justice = waiting.tasks.first(where: { $0.agency == "justice" }) {
+            try await agencyEvent(justice, "acknowledged", at: askedAt.addingTimeInterval(-1800))
+            try await agencyEvent(justice, "supplement-requested", at: askedAt, [
+                "reason": "Thiếu bản sao giấy chứng sinh có xác nhận", "fields": ["child.placeOfBirth"],
+            ])
+        }
+        for script in [Script.foreignHometown, .rejection, .supplement, .deadLetter] {
+            _ = try await file(Self.child(script), receivedAt: now)
+        }
+        for _ in 0..<6 { _ = try await file(Self.ordinaryChild(), receivedAt: now) }
+        logger.info("demo story filed its dossiers")
+    }
+
+    /// An instant before `now` from which a residence task under verification (5 working days) would be at risk
+    /// now and not yet due (nor its dossier), with as much time left as possible. Such an instant exists at any
+    /// hour: the last quarter of a five-day window always spans the night before its last day.
+    func atRiskStart(now: Date) -> Date? {
+        let workflow = engine.workflow
+        let budgets = workflow.catalog.budgets("birth-3in1")
+        let taskDays = budgets?.tasks["residence-registration"]?.withVerification ?? 5
+        let dossierDays = budgets?.dossier.withVerification ?? 5
+        var candidate = now.addingTimeInterval(-600)
+        for _ in 0..<(21 * 24 * 6) {
+            let due = workflow.calendar.dueAt(candidate, workingDays: taskDays)
+            if workflow.atRiskInstant(clockStart: candidate, dueAt: due) <= now.addingTimeInterval(-60), due > now.addingTimeInterval(600),
+               workflow.calendar.dueAt(candidate.addingTimeInterval(-600), workingDays: dossierDays) > now.addingTimeInterval(600) {
+                return candidate
+            }
+            candidate = candidate.addingTimeInterval(-600)
+        }
+        return nil
+    }
+
+    /// Justice registered the birth at `justiceDoneAt` (the other clocks start there). The other agencies
+    /// acknowledged soon after; the `stalled` one (having declared a verification, if asked) did nothing since,
+    /// the rest finished within the hour.
+    func playPast(_ dossier: Dossier, justiceDoneAt done: Date, stalled: String, verification: Bool) async throws {
+        let now = engine.clock.now()
+        guard let justice = dossier.tasks.first(where: { $0.agency == "justice" }) else { return }
+        try await agencyEvent(justice, "acknowledged", at: min(dossier.receivedAt.addingTimeInterval(300), done))
+        try await agencyEvent(justice, "completed", at: done, [
+            "result": ["personalId": .string("0012" + Self.digits(8)), "birthCertificateNo": .string("\(Int.random(in: 1...999))/2026/KS")],
+        ])
+        for task in dossier.tasks where task.agency != "justice" && done.addingTimeInterval(3600) < now {
+            try await agencyEvent(task, "acknowledged", at: done.addingTimeInterval(300))
+            if task.agency == stalled {
+                if verification {
+                    try await agencyEvent(task, "verification-required", at: done.addingTimeInterval(600),
+                                          ["reason": "Xác minh nơi cư trú của chủ hộ tại địa phương khác"])
+                }
+                continue
+            }
+            let finished = done.addingTimeInterval(3600)
+            let result: JSONValue = task.agency == "police"
+                ? ["residenceRegisteredAt": .string(tz(finished))]
+                : ["healthInsuranceCardNo": .string("TE1" + Self.digits(12)), "validFrom": .string(tz(finished))]
+            try await agencyEvent(task, "completed", at: finished, ["result": result])
+        }
+    }
+
+    func tz(_ date: Date) -> String { engine.workflow.calendar.localTime.local(date).date.description }
+
+    func agencyEvent(_ task: AgencyTask, _ type: String, at: Date, _ extra: [String: JSONValue] = [:]) async throws {
+        var body: [String: JSONValue] = ["eventId": .string("demo-\(task.id)-\(type)"), "type": .string(type),
+                                         "occurredAt": .string(RFC3339.format(at, in: engine.workflow.calendar.localTime.timeZone))]
+        body.merge(extra) { _, new in new }
+        _ = try await engine.agencyEvent(taskId: task.id, body: .object(body), actor: Actor(role: .agency, agency: task.agency))
+    }
+
+    func file(_ child: Child, receivedAt: Date) async throws -> Dossier {
+        try await engine.createDossier(body: Self.dossier(child, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime),
+                                       idempotencyKey: nil, actor: Self.officer).dossier
+    }
+
+    // MARK: The ward officer
+
+    /// Supplies what agencies ask for, resubmits rejected tasks with the correction, and returns results —
+    /// each a few seconds after it became due, as a person at the desk would.
+    public func actAsWard() async throws {
+        let now = engine.clock.now()
+        let store = engine.store
+        for task in try await store.tasks(TaskQuery(agency: nil, status: .awaitingSupplement, limit: 50)).items
+        where now.timeIntervalSince(task.updatedAt) >= 8 {
+            guard let dossier = try await store.dossier(id: task.dossierId), dossier.ward == Self.ward,
+                  Self.scriptOf(dossier) != .waitingOnWard else { continue }
+            let place: JSONValue = ["child": ["placeOfBirth": ["country": "VN", "province": "01", "text": "Trạm y tế phường Minh Khai"]]]
+            _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
+                try workflow.supplement(d, taskId: task.id, data: place, note: "Đã bổ sung nơi sinh theo giấy chứng sinh", actor: Self.officer, now: now)
+            }
+        }
+        for task in try await store.tasks(TaskQuery(agency: nil, status: .rejected, limit: 50)).items
+        where now.timeIntervalSince(task.updatedAt) >= 8 {
+            guard let dossier = try await store.dossier(id: task.dossierId), dossier.ward == Self.ward else { continue }
+            let fix: JSONValue = ["residence": ["householdHeadPersonalId": "001060005678"]]
+            _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
+                try workflow.resubmit(d, taskId: task.id, data: fix, note: "Sửa số định danh chủ hộ theo sổ hộ khẩu", actor: Self.officer, now: now)
+            }
+        }
+        for dossier in try await store.dossiers(DossierQuery(ward: Self.ward, status: .readyToReturn, now: now, limit: 50)).items
+        where now.timeIntervalSince(dossier.updatedAt) >= 5 {
+            _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
+                try workflow.returnResult(d, channel: "counter", actor: Self.officer, now: now)
+            }
+        }
+    }
+
+    static func scriptOf(_ dossier: Dossier) -> Script? {
+        dossier.data["child"]?["fullName"]?.stringValue.flatMap(Script.init(rawValue:))
+    }
+}
