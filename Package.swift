@@ -90,6 +90,7 @@ let package = Package(
                 "LienThongStorage",
                 "LienThongRuntime",
                 "LienThongHTTP",
+                "LienThongTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -87,4 +87,9 @@ extension SQLiteStore {
                 """).map { ($0["type"], $0["agency"], $0["n"]) }
         }
     }
+
+    /// Events in the log (benchmarks).
+    public func eventCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }
+    }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import LienThongCore
+import LienThongRuntime
+import LienThongStorage
+
+/// A year of birth-3in1 dossiers through the real engine on a manual clock (issue #7): arrivals spread over the
+/// office hours of every working day, agencies that acknowledge within the hour and finish within a working day
+/// or two (with a slow tail), 2 % rejections (the ward corrects and resubmits) and 5 % supplements (the ward
+/// supplies them), the ward returning each result within hours, and the timer service's sweep every simulated
+/// half hour. Steps falling in the same simulated minute run concurrently, so group commit batches them.
+public struct YearSimulation: Sendable {
+    public struct Parameters: Sendable {
+        public var dossiers: Int
+        public var year: Int
+        /// Steps run concurrently at most.
+        public var concurrency: Int
+        public var rejectRate: Double
+        public var supplementRate: Double
+        /// Share of tasks in the slow tail (3–6 working days: overdue).
+        public var slowRate: Double
+        public var seed: UInt64
+
+        public init(dossiers: Int, year: Int = 2026, concurrency: Int = 64, rejectRate: Double = 0.02, supplementRate: Double = 0.05,
+                    slowRate: Double = 0.03, seed: UInt64 = 42) {
+            self.dossiers = dossiers
+            self.year = year
+            self.concurrency = concurrency
+            self.rejectRate = rejectRate
+            self.supplementRate = supplementRate
+            self.slowRate = slowRate
+            self.seed = seed
+        }
+    }
+
+    public struct Report: Sendable {
+        public var dossiers: Int
+        public var returned: Int
+        /// Engine commands (intake, agency events, ward actions), not counting the timer sweeps.
+        public var commands: Int
+        public var events: Int
+        public var alertsRaised: Int
+        public var alertsByType: [String: Int]
+        public var rejections: Int
+        public var supplements: Int
+        public var wallSeconds: Double
+        public var simulatedDays: Int
+    }
+
+    enum Step: Sendable {
+        case intake(Int)
+        case acknowledge(taskId: String, agency: String)
+        case finish(taskId: String, agency: String, kind: String)
+        case reject(taskId: String, agency: String)
+        case askSupplement(taskId: String, agency: String)
+        case supply(dossierId: String, taskId: String)
+        case resubmit(dossierId: String, taskId: String)
+        case giveBack(dossierId: String)
+        case sweep
+    }
+
+    struct Scheduled: Sendable {
+        var at: Date
+        var order: Int
+        var step: Step
+    }
+
+    let parameters: Parameters
+    let engine: Engine
+    let clock: ManualWallClock
+
+    public init(parameters: Parameters, engine: Engine, clock: ManualWallClock) {
+        self.parameters = parameters
+        self.engine = engine
+        self.clock = clock
+    }
+
+    var calendar: WorkingDayCalendar { engine.workflow.calendar }
+    static let ward = Actor(role: .wardOfficer, ward: "00004")
+
+    /// The working days of the year, and each dossier's arrival instant in office hours.
+    func arrivals(random: inout SplitMix) -> [Date] {
+        let localTime = calendar.localTime
+        var days: [LocalDate] = []
+        guard var day = LocalDate(year: parameters.year, month: 1, day: 1) else { return [] }
+        while day.year == parameters.year {
+            let instant = localTime.instant(day, minute: 9 * 60)
+            if calendar.startDay(instant) == day { days.append(day) }
+            day = day.adding(days: 1)
+        }
+        return (0..<parameters.dossiers).map { n in
+            let d = days[n * days.count / max(1, parameters.dossiers)]
+            return localTime.instant(d, minute: 8 * 60 + Int(random.next() % (7 * 60)))
+        }
+    }
+
+    public func run() async throws -> Report {
+        var random = SplitMix(seed: parameters.seed)
+        var queue = StepQueue()
+        let arrivals = arrivals(random: &random)
+        for (n, at) in arrivals.enumerated() { queue.push(at: at, .intake(n)) }
+        if let first = arrivals.first, let last = arrivals.last {
+            var sweep = first
+            while sweep < last.addingTimeInterval(20 * 86_400) {
+                queue.push(at: sweep, .sweep)
+                sweep = sweep.addingTimeInterval(1800)
+            }
+        }
+        let started = ContinuousClock.now
+        var commands = 0, rejections = 0, supplements = 0
+        while let batch = queue.popBatch(limit: parameters.concurrency) {
+            clock.set(max(clock.now(), batch.last?.at ?? clock.now()))
+            let steps = batch.map(\.step)
+            let outcomes = try await withThrowingTaskGroup(of: [(Step, Dossier?)].self) { group in
+                for step in steps {
+                    group.addTask { [self] in [(step, try await self.perform(step))] }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            commands += steps.count { if case .sweep = $0 { false } else { true } }
+            for (step, dossier) in outcomes {
+                if case .reject = step { rejections += 1 }
+                if case .askSupplement = step { supplements += 1 }
+                for (delay, next) in followUps(after: step, dossier: dossier, random: &random) {
+                    queue.push(at: calendar.addingWorkingSeconds(delay, to: clock.now()), next)
+                }
+            }
+        }
+        let wall = (ContinuousClock.now - started) / .seconds(1)
+        return try await report(commands: commands, rejections: rejections, supplements: supplements, wall: wall, arrivals: arrivals)
+    }
+
+    func report(commands: Int, rejections: Int, supplements: Int, wall: Double, arrivals: [Date]) async throws -> Report {
+        let store = engine.store
+        var byType: [String: Int] = [:]
+        var raised = 0
+        for status in [AlertStatus.open, .acknowledged, .resolved] {
+            var cursor: Int64?
+            repeat {
+                let page = try await store.alerts(AlertQuery(status: status, type: nil, agency: nil, ward: nil, limit: 1000, before: cursor))
+                for alert in page.items { byType[alert.type.rawValue, default: 0] += 1 }
+                raised += page.items.count
+                cursor = page.next
+            } while cursor != nil
+        }
+        let returned = try await store.returnedDossiers(from: .distantPast, to: .distantFuture, ward: nil).count
+        let events = try await (store as? SQLiteStore)?.eventCount() ?? 0
+        let days = Int(((arrivals.last ?? Date()).timeIntervalSince(arrivals.first ?? Date())) / 86_400) + 1
+        return Report(dossiers: parameters.dossiers, returned: returned, commands: commands, events: events, alertsRaised: raised,
+                      alertsByType: byType, rejections: rejections, supplements: supplements, wallSeconds: wall, simulatedDays: days)
+    }
+}
