@@ -91,6 +91,7 @@ let package = Package(
                 "LienThongRuntime",
                 "LienThongHTTP",
                 "LienThongTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

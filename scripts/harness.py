@@ -6,13 +6,14 @@ import time
 import urllib.request
 
 
-def start_server(binary, port, workdir, config, cwd=None):
+def start_server(binary, port, workdir, config, cwd=None, extra=()):
     """Starts `lienthong serve` on `port` with the database in `workdir` (config None: the embedded demo);
     returns once /healthz answers."""
     log = open(os.path.join(workdir, "serve.log"), "a")
     args = [binary, "serve", "--port", str(port), "--database", os.path.join(workdir, "db.sqlite")]
     if config:
         args += ["--config", config]
+    args += list(extra)
     proc = subprocess.Popen(args, stdout=log, stderr=log, cwd=cwd)
     for _ in range(200):
         try:

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Benchmarks that run in-process (see Benchmarks/README.md).",
-                                                    subcommands: [Timers.self])
+                                                    subcommands: [Timers.self, Year.self, SQLiteCeiling.self])
 
     /// Alert latency at scale: seed N open dossiers, restart on the same file, then measure from each probe's due
     /// instant (its ack window closing) to its alert being raised by the real timer service.
