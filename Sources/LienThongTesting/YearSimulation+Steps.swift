@@ -65,7 +65,9 @@ extension YearSimulation {
             return [(work, .finish(taskId: taskId, agency: agency, kind: task.kind))]
         case .finish, .supply:
             if d.status == .readyToReturn { return [(minutes(30, 300), .giveBack(dossierId: d.id))] }
-            var next = d.tasks.filter { $0.status == .pending }.map(acknowledge)
+            // Tasks this step started (their upstream task just completed); others already have their turn.
+            let now = clock.now()
+            var next = d.tasks.filter { $0.status == .pending && $0.startedAt == now }.map(acknowledge)
             if case .supply(_, let taskId) = step, let task = d.tasks.first(where: { $0.id == taskId }) {
                 next.append((officeDay * (0.2 + 0.5 * random.unit()), .finish(taskId: taskId, agency: task.agency, kind: task.kind)))
             }
