@@ -145,17 +145,15 @@ public struct AgencySimulator: Service {
         }
     }
 
-    static func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(Int.random(in: 0...9))) }) }
-
     static func result(for task: JSONValue) -> JSONValue {
         let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!, formatOptions: [.withFullDate])
         switch task["kind"]?.stringValue {
         case "birth-registration":
-            return ["personalId": .string("0012" + digits(8)), "birthCertificateNo": .string("\(Int.random(in: 1...999))/2026/KS")]
+            return ["personalId": .string("0012" + DemoStory.digits(8)), "birthCertificateNo": .string("\(Int.random(in: 1...999))/2026/KS")]
         case "residence-registration":
             return ["residenceRegisteredAt": .string(today)]
         default:
-            return ["healthInsuranceCardNo": .string("TE1" + digits(12)),
+            return ["healthInsuranceCardNo": .string("TE1" + DemoStory.digits(12)),
                     "validFrom": task["payload"]?["child"]?["dateOfBirth"] ?? .string(today)]
         }
     }

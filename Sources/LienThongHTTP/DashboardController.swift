@@ -43,7 +43,7 @@ struct DashboardController: Sendable {
         let calendar = engine.workflow.calendar
         let now = engine.clock.now()
         let late = d.isOverdue(at: now)
-            ? " <strong class=\"late\">\(html(t("quá hạn", "overdue"))) \(html(t.workingDays(calendar.workingSeconds(from: d.dueAt, to: now) / calendar.officeDaySeconds)))</strong>"
+            ? " <strong class=\"late\">\(html(t("quá hạn", "overdue"))) \(html(t.workingDays(calendar.workingDays(from: d.dueAt, to: now))))</strong>"
             : ""
         var rows = ""
         for task in d.tasks {

@@ -62,11 +62,11 @@ struct DashboardPanels {
                 """
             if now > due {
                 overdueCount += 1
-                let late = calendar.workingSeconds(from: due, to: now) / calendar.officeDaySeconds
+                let late = calendar.workingDays(from: due, to: now)
                 if overdueCount <= 50 { overdue += "<tr class=\"overdue\">\(cells)<td class=\"late\">\(html(t.workingDays(late)))</td></tr>" }
             } else if let risk = workflow.atRiskInstant(task), risk <= now {
                 atRiskCount += 1
-                let left = calendar.workingSeconds(from: now, to: due) / calendar.officeDaySeconds
+                let left = calendar.workingDays(from: now, to: due)
                 if atRiskCount <= 50 { atRisk += "<tr class=\"at-risk\">\(cells)<td class=\"left\">\(html(t.workingDays(left)))</td></tr>" }
             }
         }

@@ -19,7 +19,8 @@ extension DemoStory {
     static let mothersNames = ["Thị Hương", "Thị Lan", "Thu Hà", "Ngọc Ánh", "Thị Hoa", "Thanh Tâm", "Mỹ Linh", "Thị Nga"]
     static let hanoi: JSONValue = ["country": "VN", "province": "01", "commune": "00004"]
 
-    static func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(Int.random(in: 0...9))) }) }
+    /// `n` random decimal digits (demo identifiers; also used by the agency simulator).
+    public static func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(Int.random(in: 0...9))) }) }
 
     static func motherId() -> String { "0011" + String(Int.random(in: 88...99)) + digits(6) }
 
