@@ -92,5 +92,5 @@ extension WorkingDayCalendar.Definition {
 
 /// Short content hash used in `calendarVersion` and procedure versions.
 public func contentHash(_ data: Data) -> String {
-    SHA256.hash(data: data).prefix(6).map { String(format: "%02x", $0) }.joined()
+    Hex.string(SHA256.hash(data: data).prefix(6))
 }

@@ -56,7 +56,7 @@ public enum EventChain {
     }
 
     public static func hash(prevHash: String, canonical: String) -> String {
-        SHA256.hash(data: Data((prevHash + "\n" + canonical).utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data((prevHash + "\n" + canonical).utf8)))
     }
 
     /// Chains new events after the log's last `(seq, hash)`.
@@ -93,5 +93,20 @@ public enum EventChain {
             prev = event.hash
         }
         return nil
+    }
+}
+
+/// Lower-case hexadecimal text of bytes (digests), without a formatter per byte.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -89,18 +89,19 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Most common first: every failed attempt costs a thrown DecodingError.
         if container.decodeNil() {
             self = .null
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let o = try? container.decode([String: JSONValue].self) {
+            self = .object(o)
         } else if let b = try? container.decode(Bool.self) {
             self = .bool(b)
         } else if let n = try? container.decode(Double.self) {
             self = .number(n)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? container.decode([JSONValue].self) {
-            self = .array(a)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .array(try container.decode([JSONValue].self))
         }
     }
 

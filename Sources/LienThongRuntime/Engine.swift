@@ -66,7 +66,7 @@ public final class Engine: Sendable {
     }
 
     public static func requestHash(_ body: JSONValue) -> String {
-        SHA256.hash(data: Data(EventChain.canonicalJSON(body).utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(EventChain.canonicalJSON(body).utf8)))
     }
 
     // MARK: Ward officer

@@ -79,33 +79,33 @@ public struct AlertQuery: Sendable {
 
 extension SQLiteTransaction {
     func activeAlerts(dossierId: String) throws -> [AlertRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE dossier_id = ? AND status != 'resolved'", arguments: [dossierId])
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM alert WHERE dossier_id = ? AND status != 'resolved'"), arguments: [dossierId])
             .map(AlertRecord.from)
     }
 
     func activeAlert(conditionKey: String) throws -> AlertRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE condition_key = ? AND status != 'resolved'", arguments: [conditionKey])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM alert WHERE condition_key = ? AND status != 'resolved'"), arguments: [conditionKey])
             .map(AlertRecord.from)
     }
 
     func alert(id: String) throws -> AlertRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]).map(AlertRecord.from)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM alert WHERE id = ?"), arguments: [id]).map(AlertRecord.from)
     }
 
     /// Inserts or updates an alert and appends one change for the stream.
     func put(_ alert: AlertRecord) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO alert (id, type, condition_key, dossier_id, task_id, agency, ward, opened_at, due_at, status, message,
                                acknowledged_at, acknowledged_by, resolved_at, resolution, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET status = excluded.status, message = excluded.message, due_at = excluded.due_at,
               acknowledged_at = excluded.acknowledged_at, acknowledged_by = excluded.acknowledged_by,
               resolved_at = excluded.resolved_at, resolution = excluded.resolution, updated_at = excluded.updated_at
-            """, arguments: [alert.id, alert.type.rawValue, alert.conditionKey, alert.dossierId, alert.taskId, alert.agency, alert.ward,
+            """).execute(arguments: [alert.id, alert.type.rawValue, alert.conditionKey, alert.dossierId, alert.taskId, alert.agency, alert.ward,
                              Codec.millis(alert.openedAt), alert.dueAt.map(Codec.millis), alert.status.rawValue, alert.message,
                              alert.acknowledgedAt.map(Codec.millis), alert.acknowledgedBy, alert.resolvedAt.map(Codec.millis),
                              alert.resolution, Codec.millis(alert.updatedAt)])
-        try db.execute(sql: "INSERT INTO alert_change (alert_id, at) VALUES (?, ?)", arguments: [alert.id, Codec.millis(alert.updatedAt)])
+        try db.cachedStatement(sql: "INSERT INTO alert_change (alert_id, at) VALUES (?, ?)").execute(arguments: [alert.id, Codec.millis(alert.updatedAt)])
     }
 }
 
@@ -124,14 +124,14 @@ extension SQLiteStore {
     /// Alert changes after `seq`, in order, each with the alert as it is now.
     public func alertChanges(after seq: Int64, limit: Int) async throws -> [(seq: Int64, alert: AlertRecord)] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT c.seq AS change_seq, a.* FROM alert_change c JOIN alert a ON a.id = c.alert_id
                 WHERE c.seq > ? ORDER BY c.seq LIMIT ?
-                """, arguments: [seq, limit]).map { (seq: $0["change_seq"], alert: try AlertRecord.from($0)) }
+                """), arguments: [seq, limit]).map { (seq: $0["change_seq"], alert: try AlertRecord.from($0)) }
         }
     }
 
     public func lastAlertChange() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM alert_change") ?? 0 }
+        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM alert_change")) ?? 0 }
     }
 }

@@ -26,7 +26,7 @@ public final class SQLiteStore: Store {
         var filters = filters
         if let before { filters.append(("position < ?", before)) }
         let whereSQL = filters.isEmpty ? "" : "WHERE " + filters.map(\.0).joined(separator: " AND ")
-        let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) \(whereSQL) ORDER BY position DESC LIMIT ?",
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM \(table) \(whereSQL) ORDER BY position DESC LIMIT ?"),
                                     arguments: StatementArguments(filters.map(\.1) + [limit + 1]))
         let page = rows.prefix(limit)
         return Page(items: try page.map(decode), next: rows.count > limit ? page.last?["position"] : nil)
@@ -42,7 +42,7 @@ public final class SQLiteStore: Store {
 
     public func dossier(trackingCode: String) async throws -> Dossier? {
         try await pool.read { db in
-            guard let id = try String.fetchOne(db, sql: "SELECT id FROM dossier WHERE tracking_code = ?", arguments: [trackingCode]) else {
+            guard let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE tracking_code = ?"), arguments: [trackingCode]) else {
                 return nil
             }
             return try SQLiteTransaction(db: db).dossier(id: id)
@@ -70,7 +70,7 @@ public final class SQLiteStore: Store {
 
     public func task(id: String) async throws -> (task: AgencyTask, dossier: Dossier)? {
         try await pool.read { db in
-            guard let dossierId = try String.fetchOne(db, sql: "SELECT dossier_id FROM task WHERE id = ?", arguments: [id]),
+            guard let dossierId = try String.fetchOne(db.cachedStatement(sql: "SELECT dossier_id FROM task WHERE id = ?"), arguments: [id]),
                   let dossier = try SQLiteTransaction(db: db).dossier(id: dossierId),
                   let task = dossier.tasks.first(where: { $0.id == id }) else { return nil }
             return (task, dossier)
@@ -90,33 +90,33 @@ public final class SQLiteStore: Store {
 
     public func events(dossierId: String) async throws -> [DossierEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE dossier_id = ? ORDER BY seq", arguments: [dossierId]).map(Codec.event)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM event WHERE dossier_id = ? ORDER BY seq"), arguments: [dossierId]).map(Codec.event)
         }
     }
 
     public func dossiersWithDueTimers(now: Date, limit: Int) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM dossier WHERE timer_at <= ? ORDER BY timer_at LIMIT ?",
+            try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM dossier WHERE timer_at <= ? ORDER BY timer_at LIMIT ?"),
                                 arguments: [Codec.millis(now), limit])
         }
     }
 
     public func nextTimer() async throws -> Date? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(timer_at) FROM dossier WHERE timer_at IS NOT NULL").map(Codec.date)
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(timer_at) FROM dossier WHERE timer_at IS NOT NULL")).map(Codec.date)
         }
     }
 
     public func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"),
                              arguments: [Codec.millis(now), limit]).map(Codec.delivery)
         }
     }
 
     public func nextDeliveryAttempt() async throws -> Date? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM delivery WHERE status = 'pending'").map(Codec.date)
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(next_attempt_at) FROM delivery WHERE status = 'pending'")).map(Codec.date)
         }
     }
 

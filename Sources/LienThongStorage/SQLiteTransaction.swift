@@ -5,9 +5,16 @@ import LienThongCore
 /// `StoreTransaction` over one open GRDB transaction.
 struct SQLiteTransaction: StoreTransaction {
     let db: Database
+    /// Task rows as this transaction last read or wrote them, so that saving a dossier rewrites only the tasks
+    /// that changed (most commands touch one of three). Forgotten whenever a savepoint rolls back.
+    private let stored = StoredTasks()
+
+    init(db: Database) {
+        self.db = db
+    }
 
     func dossier(id: String) throws -> Dossier? {
-        guard let document = try String.fetchOne(db, sql: "SELECT document FROM dossier WHERE id = ?", arguments: [id]) else {
+        guard let document = try String.fetchOne(db.cachedStatement(sql: "SELECT document FROM dossier WHERE id = ?"), arguments: [id]) else {
             return nil
         }
         var dossier = try Codec.decode(Dossier.self, document)
@@ -16,21 +23,23 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func dossier(duplicateKey: String) throws -> Dossier? {
-        guard let id = try String.fetchOne(db, sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'",
+        guard let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'"),
                                            arguments: [duplicateKey]) else { return nil }
         return try dossier(id: id)
     }
 
     func dossierId(forTask taskId: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT dossier_id FROM task WHERE id = ?", arguments: [taskId])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT dossier_id FROM task WHERE id = ?"), arguments: [taskId])
     }
 
     func tasks(dossierIds: [String]) throws -> [String: [AgencyTask]] {
         guard !dossierIds.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: dossierIds.count).joined(separator: ",")
-        let documents = try String.fetchAll(db, sql: "SELECT document FROM task WHERE dossier_id IN (\(marks)) ORDER BY position",
+        let documents = try String.fetchAll(db.cachedStatement(sql: "SELECT document FROM task WHERE dossier_id IN (\(marks)) ORDER BY position"),
                                             arguments: StatementArguments(dossierIds))
-        return try Dictionary(grouping: documents.map { try Codec.decode(AgencyTask.self, $0) }, by: \.dossierId)
+        let tasks = try documents.map { try Codec.decode(AgencyTask.self, $0) }
+        for task in tasks { stored.tasks[task.id] = task }
+        return Dictionary(grouping: tasks, by: \.dossierId)
     }
 
     func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws {
@@ -38,7 +47,7 @@ struct SQLiteTransaction: StoreTransaction {
             try write(dossier, events: events, alertTimer: alertTimer)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
             && (error.message ?? "").contains("duplicate_key") {
-            let existing = try String.fetchOne(db, sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'",
+            let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'"),
                                                arguments: [dossier.duplicateKey])
             throw DomainError.conflict(slug: "duplicate-dossier", detail: "this child is already registered in dossier \(existing ?? "?")",
                                        existingId: existing)
@@ -46,14 +55,14 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     private func write(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws {
-        let head = try Row.fetchOne(db, sql: "SELECT head_seq, head_hash FROM dossier WHERE id = ?", arguments: [dossier.id])
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT head_seq, head_hash FROM dossier WHERE id = ?"), arguments: [dossier.id])
         let last: (seq: Int, hash: String) = head.map { ($0["head_seq"], $0["head_hash"]) } ?? (0, EventChain.genesisHash)
         let chained = EventChain.append(events, dossierId: dossier.id, after: last)
         let newHead = chained.last.map { ($0.seq, $0.hash) } ?? last
         var document = dossier
         document.tasks = []
         let supplementDue = dossier.tasks.compactMap(\.supplementDueAt).min().map(Codec.millis)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
                                  document, head_seq, head_hash, created_at, updated_at, returned_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -62,97 +71,108 @@ struct SQLiteTransaction: StoreTransaction {
               supplement_due_at = excluded.supplement_due_at, timer_at = excluded.timer_at, duplicate_key = excluded.duplicate_key,
               document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
               updated_at = excluded.updated_at
-            """, arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
+            """).execute(arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
                              Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue,
                              [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min().map(Codec.millis), dossier.duplicateKey,
                              try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
                              Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis)])
-        for task in dossier.tasks {
-            try db.execute(sql: """
+        for task in dossier.tasks where stored.tasks[task.id] != task {
+            stored.tasks[task.id] = task
+            try db.cachedStatement(sql: """
                 INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
                   document = excluded.document, updated_at = excluded.updated_at, completed_at = excluded.completed_at
-                """, arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
+                """).execute(arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
                                  task.dueAt.map(Codec.millis), try Codec.encode(task), Codec.millis(task.updatedAt),
                                  task.completedAt.map(Codec.millis)])
         }
         for event in chained {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
+                """).execute(arguments: [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
                                  event.taskId, event.dataJSON, event.prevHash, event.hash])
         }
     }
 
     func idempotentRequest(scope: String, key: String) throws -> (requestHash: String, dossierId: String)? {
-        try Row.fetchOne(db, sql: "SELECT request_hash, dossier_id FROM idempotency_key WHERE scope = ? AND key = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT request_hash, dossier_id FROM idempotency_key WHERE scope = ? AND key = ?"),
                          arguments: [scope, key]).map { ($0["request_hash"], $0["dossier_id"]) }
     }
 
     func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) throws {
-        try db.execute(sql: "INSERT INTO idempotency_key (scope, key, request_hash, dossier_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [scope, key, requestHash, dossierId, Codec.millis(at)])
+        try db.cachedStatement(sql: "INSERT INTO idempotency_key (scope, key, request_hash, dossier_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [scope, key, requestHash, dossierId, Codec.millis(at)])
     }
 
     func agencyEvent(agency: String, eventId: String) throws -> (taskId: String, requestHash: String)? {
-        try Row.fetchOne(db, sql: "SELECT task_id, request_hash FROM agency_event WHERE agency = ? AND event_id = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT task_id, request_hash FROM agency_event WHERE agency = ? AND event_id = ?"),
                          arguments: [agency, eventId]).map { ($0["task_id"], $0["request_hash"]) }
     }
 
     func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) throws {
-        try db.execute(sql: "INSERT INTO agency_event (agency, event_id, task_id, request_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [agency, eventId, taskId, requestHash, Codec.millis(at)])
+        try db.cachedStatement(sql: "INSERT INTO agency_event (agency, event_id, task_id, request_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [agency, eventId, taskId, requestHash, Codec.millis(at)])
     }
 
     func enqueue(_ deliveries: [DeliveryRecord]) throws {
         for delivery in deliveries {
             if delivery.kind == .taskCancelled, let taskId = delivery.taskId {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?
                     WHERE task_id = ? AND status = 'pending'
-                    """, arguments: [Codec.millis(delivery.createdAt), taskId])
+                    """).execute(arguments: [Codec.millis(delivery.createdAt), taskId])
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
                                       next_attempt_at, window_start, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?, ?, ?)
-                """, arguments: [delivery.id, delivery.kind.rawValue, delivery.agency, delivery.taskId, delivery.dossierId,
+                """).execute(arguments: [delivery.id, delivery.kind.rawValue, delivery.agency, delivery.taskId, delivery.dossierId,
                                  delivery.body, delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart),
                                  Codec.millis(delivery.createdAt), Codec.millis(delivery.updatedAt)])
         }
     }
 
     func delivery(id: String) throws -> DeliveryRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM delivery WHERE id = ?", arguments: [id]).map(Codec.delivery)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM delivery WHERE id = ?"), arguments: [id]).map(Codec.delivery)
     }
 
     func update(_ delivery: DeliveryRecord) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE delivery SET status = ?, attempts = ?, consecutive_failures = ?, next_attempt_at = ?, window_start = ?,
               updated_at = ?, delivered_at = ?, last_error = ?, last_status = ?
             WHERE id = ?
-            """, arguments: [delivery.status.rawValue, delivery.attempts, delivery.consecutiveFailures,
+            """).execute(arguments: [delivery.status.rawValue, delivery.attempts, delivery.consecutiveFailures,
                              delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart),
                              Codec.millis(delivery.updatedAt), delivery.deliveredAt.map(Codec.millis), delivery.lastError,
                              delivery.lastStatus, delivery.id])
     }
 
     func deadDeliveries(agency: String) throws -> [DeliveryRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position"),
                          arguments: [agency]).map(Codec.delivery)
     }
 
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
-        try db.inSavepoint {
-            result = try body()
-            return .commit
+        do {
+            try db.inSavepoint {
+                result = try body()
+                return .commit
+            }
+        } catch {
+            stored.tasks.removeAll()
+            throw error
         }
         guard let result else { throw DatabaseError(message: "savepoint produced no result") }
         return result
     }
+}
+
+/// See `SQLiteTransaction.stored`.
+private final class StoredTasks {
+    var tasks: [String: AgencyTask] = [:]
 }
 
 /// JSON documents and timestamps as stored.

@@ -57,7 +57,10 @@ extension YearSimulation {
             guard let task = d.tasks.first(where: { $0.id == taskId }) else { return [] }
             let roll = random.unit()
             let slow = random.unit() < parameters.slowRate
-            let work = slow ? officeDay * (3 + 3 * random.unit()) : officeDay * (0.1 + 0.9 * random.unit())
+            // Agencies mostly finish within their task's own deadline (20–90 % of the working time left);
+            // the slow tail runs 1–3 working days past it.
+            let left = task.dueAt.map { max(600, calendar.workingSeconds(from: clock.now(), to: $0)) } ?? officeDay
+            let work = slow ? left + officeDay * (1 + 2 * random.unit()) : left * (0.2 + 0.7 * random.unit())
             if roll < parameters.rejectRate { return [(work, .reject(taskId: taskId, agency: agency))] }
             if roll < parameters.rejectRate + parameters.supplementRate, task.kind == "birth-registration" {
                 return [(minutes(30, 240), .askSupplement(taskId: taskId, agency: agency))]

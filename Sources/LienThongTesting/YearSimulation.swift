@@ -4,8 +4,8 @@ import LienThongRuntime
 import LienThongStorage
 
 /// A year of birth-3in1 dossiers through the real engine on a manual clock (issue #7): arrivals spread over the
-/// office hours of every working day, agencies that acknowledge within the hour and finish within a working day
-/// or two (with a slow tail), 2 % rejections (the ward corrects and resubmits) and 5 % supplements (the ward
+/// office hours of every working day, agencies that acknowledge within the hour and mostly finish within their
+/// task's deadline (with a slow tail past it), 2 % rejections (the ward corrects and resubmits) and 5 % supplements (the ward
 /// supplies them), the ward returning each result within hours, and the timer service's sweep every simulated
 /// half hour. Steps falling in the same simulated minute run concurrently, so group commit batches them.
 public struct YearSimulation: Sendable {
@@ -16,13 +16,17 @@ public struct YearSimulation: Sendable {
         public var concurrency: Int
         public var rejectRate: Double
         public var supplementRate: Double
-        /// Share of tasks in the slow tail (3–6 working days: overdue).
+        /// Share of tasks in the slow tail (1–3 working days past their deadline).
         public var slowRate: Double
         public var seed: UInt64
+        /// Run only the year's first N working days at the yearly rate of `dossiers` (a slice of a full-size
+        /// year, for quicker runs); nil runs the whole year.
+        public var workingDays: Int?
 
         public init(dossiers: Int, year: Int = 2026, concurrency: Int = 64, rejectRate: Double = 0.02, supplementRate: Double = 0.05,
-                    slowRate: Double = 0.03, seed: UInt64 = 42) {
+                    slowRate: Double = 0.03, seed: UInt64 = 42, workingDays: Int? = nil) {
             self.dossiers = dossiers
+            self.workingDays = workingDays
             self.year = year
             self.concurrency = concurrency
             self.rejectRate = rejectRate
@@ -33,7 +37,11 @@ public struct YearSimulation: Sendable {
     }
 
     public struct Report: Sendable {
+        /// Dossiers run (all of the year's, or those of the working days simulated).
         public var dossiers: Int
+        /// Working days simulated, of `yearWorkingDays`.
+        public var workingDays: Int
+        public var yearWorkingDays: Int
         public var returned: Int
         /// Engine commands (intake, agency events, ward actions), not counting the timer sweeps.
         public var commands: Int
@@ -87,10 +95,23 @@ public struct YearSimulation: Sendable {
             if calendar.startDay(instant) == day { days.append(day) }
             day = day.adding(days: 1)
         }
-        return (0..<parameters.dossiers).map { n in
-            let d = days[n * days.count / max(1, parameters.dossiers)]
-            return localTime.instant(d, minute: 8 * 60 + Int(random.next() % (7 * 60)))
+        let simulated = min(days.count, parameters.workingDays ?? days.count)
+        return (0..<parameters.dossiers).compactMap { n in
+            let index = n * days.count / max(1, parameters.dossiers)
+            guard index < simulated else { return nil }
+            return localTime.instant(days[index], minute: 8 * 60 + Int(random.next() % (7 * 60)))
         }
+    }
+
+    /// Working days in the simulated year.
+    var yearWorkingDays: Int {
+        var count = 0
+        guard var day = LocalDate(year: parameters.year, month: 1, day: 1) else { return 0 }
+        while day.year == parameters.year {
+            if calendar.startDay(calendar.localTime.instant(day, minute: 9 * 60)) == day { count += 1 }
+            day = day.adding(days: 1)
+        }
+        return count
     }
 
     public func run() async throws -> Report {
@@ -145,7 +166,8 @@ public struct YearSimulation: Sendable {
         let returned = try await store.returnedDossiers(from: .distantPast, to: .distantFuture, ward: nil).count
         let events = try await (store as? SQLiteStore)?.eventCount() ?? 0
         let days = Int(((arrivals.last ?? Date()).timeIntervalSince(arrivals.first ?? Date())) / 86_400) + 1
-        return Report(dossiers: parameters.dossiers, returned: returned, commands: commands, events: events, alertsRaised: raised,
+        let yearDays = yearWorkingDays
+        return Report(dossiers: arrivals.count, workingDays: min(yearDays, parameters.workingDays ?? yearDays), yearWorkingDays: yearDays, returned: returned, commands: commands, events: events, alertsRaised: raised,
                       alertsByType: byType, rejections: rejections, supplements: supplements, wallSeconds: wall, simulatedDays: days)
     }
 }

@@ -13,6 +13,9 @@ extension Bench {
         @Option(help: "Dossiers over the year (a real year: about 1.5 million).")
         var dossiers = 10_000
 
+        @Option(help: "Simulate only the year's first N working days, at the yearly rate (then the whole year is extrapolated).")
+        var workingDays: Int?
+
         @Option(help: "Steps run concurrently at most.")
         var concurrency = 64
 
@@ -27,10 +30,13 @@ extension Bench {
             let setup = try ServiceSetup(configFile: nil, environment: [:], schemas: schemas, today: clock.now())
             let store = try SQLiteStore(path: database)
             let engine = setup.engine(store: store, clock: clock)
-            let report = try await YearSimulation(parameters: .init(dossiers: dossiers, concurrency: concurrency), engine: engine, clock: clock).run()
+            let report = try await YearSimulation(parameters: .init(dossiers: dossiers, concurrency: concurrency, workingDays: workingDays), engine: engine, clock: clock).run()
             let size = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: database + $0)[.size] as? Int }.reduce(0, +)
             var out: [String: JSONValue] = ["benchmark": "year", "date": .string(ISO8601DateFormatter().string(from: Date()))]
+            out["yearlyDossiers"] = .number(Double(dossiers))
             out["dossiers"] = .number(Double(report.dossiers))
+            out["workingDays"] = .number(Double(report.workingDays))
+            out["yearWorkingDays"] = .number(Double(report.yearWorkingDays))
             out["returned"] = .number(Double(report.returned))
             out["simulatedDays"] = .number(Double(report.simulatedDays))
             out["commands"] = .number(Double(report.commands))
@@ -43,6 +49,8 @@ extension Bench {
             out["commandsPerSecond"] = .number((Double(report.commands) / report.wallSeconds).rounded())
             out["eventsPerSecond"] = .number((Double(report.events) / report.wallSeconds).rounded())
             out["databaseBytes"] = .number(Double(size))
+            // The whole year at this cost per dossier (equal to wallSeconds when the whole year was run).
+            out["yearWallSecondsEstimate"] = .number((report.wallSeconds * Double(dossiers) / Double(max(1, report.dossiers))).rounded())
             let perDossier: Double = Double(size) / Double(max(1, report.dossiers))
             out["bytesPerDossier"] = .number(perDossier.rounded())
             print(EventChain.canonicalJSON(JSONValue.object(out)))

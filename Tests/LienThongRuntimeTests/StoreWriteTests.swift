@@ -1,0 +1,38 @@
+import Foundation
+import LienThongCore
+import LienThongRuntime
+import LienThongStorage
+import LienThongTesting
+import Testing
+
+@Suite("Store writes")
+struct StoreWriteTests {
+    /// Saving rewrites only the tasks that changed since the transaction read them; a savepoint that rolls back
+    /// must not leave the store believing its task write happened.
+    @Test func aTaskChangedInARolledBackSavepointIsWrittenAgainLater() async throws {
+        let h = try AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        let taskId = dossier.tasks[0].id
+        struct Refused: Error {}
+        try await h.store.transaction { tx in
+            guard var d = try tx.dossier(id: dossier.id) else { throw Refused() }
+            d.tasks[0].agencyReference = "JUS-1"
+            let changed = d
+            _ = try? tx.savepoint { () throws -> Int in
+                try tx.save(changed, events: [], alertTimer: nil)
+                throw Refused()
+            }
+            try tx.save(changed, events: [], alertTimer: nil)
+        }
+        #expect(try await h.store.task(id: taskId)?.task.agencyReference == "JUS-1")
+        // And an unchanged save leaves the row as it is, while a changed one is written.
+        try await h.store.transaction { tx in
+            guard var d = try tx.dossier(id: dossier.id) else { throw Refused() }
+            try tx.save(d, events: [], alertTimer: nil)
+            d.tasks[1].agencyReference = "POL-2"
+            try tx.save(d, events: [], alertTimer: nil)
+        }
+        let stored = try #require(try await h.store.dossier(id: dossier.id))
+        #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", "POL-2", nil])
+    }
+}
