@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LienThongCore
+import Synchronization
 
 /// `StoreTransaction` over one open GRDB transaction.
 struct SQLiteTransaction: StoreTransaction {
@@ -8,9 +9,12 @@ struct SQLiteTransaction: StoreTransaction {
     /// Task rows as this transaction last read or wrote them, so that saving a dossier rewrites only the tasks
     /// that changed (most commands touch one of three). Forgotten whenever a savepoint rolls back.
     private let stored = StoredTasks()
+    /// The writer's decoded documents by their stored text (nil for readers).
+    private let memo: DocumentMemo?
 
-    init(db: Database) {
+    init(db: Database, memo: DocumentMemo? = nil) {
         self.db = db
+        self.memo = memo
     }
 
     func dossier(id: String) throws -> Dossier? {
@@ -37,7 +41,12 @@ struct SQLiteTransaction: StoreTransaction {
         let marks = Array(repeating: "?", count: dossierIds.count).joined(separator: ",")
         let documents = try String.fetchAll(db.cachedStatement(sql: "SELECT document FROM task WHERE dossier_id IN (\(marks)) ORDER BY position"),
                                             arguments: StatementArguments(dossierIds))
-        let tasks = try documents.map { try Codec.decode(AgencyTask.self, $0) }
+        let tasks = try documents.map { text in
+            if let known = memo?.tasks.value(text) { return known }
+            let task = try Codec.decode(AgencyTask.self, text)
+            memo?.tasks.remember(text, task)
+            return task
+        }
         for task in tasks { stored.tasks[task.id] = task }
         return Dictionary(grouping: tasks, by: \.dossierId)
     }
@@ -173,6 +182,44 @@ struct SQLiteTransaction: StoreTransaction {
 /// See `SQLiteTransaction.stored`.
 private final class StoredTasks {
     var tasks: [String: AgencyTask] = [:]
+}
+
+/// Decoded documents keyed by their exact stored text, so a writer loading a row it read before and nobody
+/// changed since (two of a dossier's three tasks, most of the time) skips JSON decoding. Keyed by content, an
+/// entry can never be stale: a row that changed has another text. Only decoded values are remembered (a value
+/// about to be written may hold dates finer than the stored milliseconds).
+/// Two generations bound the memory (an entry not used for a whole generation is dropped).
+final class DecodedMemo<Value: Sendable>: Sendable {
+    private let generation: Int
+    private let state = Mutex<(young: [String: Value], old: [String: Value])>(([:], [:]))
+
+    init(generation: Int) { self.generation = generation }
+
+    func value(_ text: String) -> Value? {
+        state.withLock { s in
+            if let hit = s.young[text] { return hit }
+            guard let hit = s.old.removeValue(forKey: text) else { return nil }
+            Self.insert(text, hit, into: &s, generation: generation)
+            return hit
+        }
+    }
+
+    func remember(_ text: String, _ value: Value) {
+        state.withLock { s in Self.insert(text, value, into: &s, generation: generation) }
+    }
+
+    private static func insert(_ text: String, _ value: Value, into s: inout (young: [String: Value], old: [String: Value]), generation: Int) {
+        if s.young.count >= generation {
+            s.old = s.young
+            s.young = [:]
+        }
+        s.young[text] = value
+    }
+}
+
+/// The writer's memo of task documents (some 40 MB at most).
+final class DocumentMemo: Sendable {
+    let tasks = DecodedMemo<AgencyTask>(generation: 6144)
 }
 
 /// JSON documents and timestamps as stored.
