@@ -19,6 +19,9 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Probe tasks whose ack window closes during the measurement.")
         var probes = 200
 
+        @Option(help: "Seconds of durable intake (64 concurrent in-process writers) measured at this size.")
+        var intakeSeconds = 3.0
+
         @Option(help: "Database file (created fresh).")
         var database = "/tmp/lienthong-bench-timers.sqlite"
 
@@ -110,6 +113,25 @@ struct Bench: AsyncParsableCommand {
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
+            // 4. Durable intake at this size: 64 concurrent writers through the engine (group commit, fsync).
+            let intakeStart = ContinuousClock.now
+            let intakeEnd = intakeStart + .milliseconds(Int(intakeSeconds * 1000))
+            let base = openDossiers + probes
+            let intakeCount = try await withThrowingTaskGroup(of: Int.self) { group in
+                for worker in 0..<64 {
+                    group.addTask {
+                        var n = base + worker, done = 0
+                        while ContinuousClock.now < intakeEnd {
+                            _ = try await engine.createDossier(body: body(n), idempotencyKey: nil, actor: ward)
+                            n += 64
+                            done += 1
+                        }
+                        return done
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            let intakeWall = (ContinuousClock.now - intakeStart) / .seconds(1)
             latencies.sort()
             func pct(_ p: Double) -> Double { latencies.isEmpty ? -1 : latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
             let size = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: database + $0)[.size] as? Int }.reduce(0, +)
@@ -119,6 +141,8 @@ struct Bench: AsyncParsableCommand {
                 "waitingTasks": .number(Double(openDossiers * 2)), "probes": .number(Double(probes)),
                 "alertsMeasured": .number(Double(latencies.count)),
                 "seedSeconds": .number((seedSeconds * 10).rounded() / 10),
+                "seedDossiersPerSecond": .number((Double(openDossiers) / seedSeconds).rounded()),
+                "intakeDossiersPerSecond": .number((Double(intakeCount) / intakeWall).rounded()),
                 "startupSeconds": .number((startupSeconds * 1000).rounded() / 1000),
                 "rssAfterStartupMiB": .number((rssAfterStart * 10).rounded() / 10),
                 "rssEndMiB": .number((rssMiB() * 10).rounded() / 10),
