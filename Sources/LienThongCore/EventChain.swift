@@ -40,6 +40,7 @@ public enum EventChain {
     public static let genesisHash = String(repeating: "0", count: 64)
 
     public static func canonicalJSON(_ value: some Encodable) -> String {
+        if let json = value as? JSONValue { return json.canonicalText }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a JSONValue or a plain Codable struct of strings cannot fail.

@@ -55,7 +55,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String {
         let c = components
-        return String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
+        return RFC3339.pad(c.year, 4) + "-" + RFC3339.pad(c.month, 2) + "-" + RFC3339.pad(c.day, 2)
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool { lhs.dayNumber < rhs.dayNumber }

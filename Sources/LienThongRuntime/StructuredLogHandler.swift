@@ -1,4 +1,5 @@
 import Foundation
+import LienThongCore
 import Logging
 
 /// One line per log event on standard error, as logfmt (`ts=… level=info logger=… msg="…" key=value`) or as a
@@ -51,9 +52,5 @@ public struct StructuredLogHandler: LogHandler {
         return "\"\(escaped)\""
     }
 
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    static func timestamp() -> String { RFC3339.formatUTCMillis(Date()) }
 }

@@ -22,3 +22,85 @@ struct EncodingTests {
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data("{}".utf8)) == .object([:]))
     }
 }
+
+@Suite("RFC 3339 without a formatter per call")
+struct RFC3339Tests {
+    /// Foundation's formatter, the reference the hand-written code must agree with.
+    func reference(_ options: ISO8601DateFormatter.Options, _ zone: TimeZone) -> ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = options
+        formatter.timeZone = zone
+        return formatter
+    }
+
+    @Test func formatAgreesWithFoundationAcrossYears() {
+        let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let plain = reference([.withInternetDateTime], zone)
+        let utc = reference([.withInternetDateTime, .withFractionalSeconds], TimeZone(identifier: "UTC")!)
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let instant = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_102_444_800_000, using: &random)) / 1000)
+            #expect(RFC3339.format(instant, in: zone) == plain.string(from: instant))
+            #expect(RFC3339.formatUTCMillis(instant) == utc.string(from: instant))
+            #expect(RFC3339.parse(RFC3339.format(instant, in: zone)) == Date(timeIntervalSince1970: floor(instant.timeIntervalSince1970)))
+        }
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -1), in: TimeZone(identifier: "UTC")!) == "1969-12-31T23:59:59+00:00")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_772_593_200.9), in: zone) == "2026-03-04T10:00:00+07:00")
+    }
+
+    @Test func parseReadsOffsetsAndFractionsAndRefusesTheRest() {
+        #expect(RFC3339.parse("2026-03-04T10:00:00+07:00") == Date(timeIntervalSince1970: 1_772_593_200))
+        #expect(RFC3339.parse("2026-03-04T03:00:00Z") == Date(timeIntervalSince1970: 1_772_593_200))
+        #expect(RFC3339.parse("2026-03-04t03:00:00z") == Date(timeIntervalSince1970: 1_772_593_200))
+        #expect(RFC3339.parse("2026-03-03T22:30:00-04:30") == Date(timeIntervalSince1970: 1_772_593_200))
+        #expect(RFC3339.parse("2026-03-04T03:00:00.250Z") == Date(timeIntervalSince1970: 1_772_593_200.25))
+        for bad in ["2026-02-30T10:00:00+07:00", "2026-03-04T24:00:00+07:00", "2026-03-04T10:60:00+07:00", "2026-03-04T10:00:60Z",
+                    "2026-03-04 10:00:00+07:00", "2026-03-04T10:00:00", "2026-03-04T10:00:00+0700", "2026-03-04T10:00:00.Z",
+                    "2026-03-04T10:00:00+07:00x", "26-03-04T10:00:00+07:00", "2026-3-4T10:00:00+07:00", "", "2026-03-04"] {
+            #expect(RFC3339.parse(bad) == nil, "\(bad)")
+        }
+    }
+}
+
+@Suite("Canonical JSON without JSONEncoder")
+struct CanonicalJSONTests {
+    /// The hash chain and idempotency hashes stored by earlier versions were computed with JSONEncoder: the fast
+    /// writer must give the very same bytes.
+    @Test func sameBytesAsJSONEncoderOnRandomDocuments() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let keys = ["a10", "a9", "B", "a", "_x", "Z", "é", "e", "A1", "a-b", "a_b", "aB", "10", "9", "", "ả", "a\u{1}", "child", "fullName"]
+        let strings = ["", "Nguyễn Thị Ánh", "x\u{0}\u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}\u{7f}\"\\/", "\u{2028}😀", "12 ngõ 5/7", "Lyon, France"]
+        let numbers: [Double] = [0, 1, -1, 2.5, 1e-7, 1e21, 0.1, 123456789.125, -0.0, 1e15, 999_999_999_999_999, 4.35]
+        var random = SplitMixForTests(seed: 7)
+        func value(_ depth: Int) -> JSONValue {
+            switch random.next() % (depth > 3 ? 4 : 6) {
+            case 0: return .null
+            case 1: return .bool(random.next() % 2 == 0)
+            case 2: return .number(numbers[Int(random.next() % UInt64(numbers.count))])
+            case 3: return .string(strings[Int(random.next() % UInt64(strings.count))])
+            case 4: return .array((0..<Int(random.next() % 4)).map { _ in value(depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int(random.next() % 7) { members[keys[Int(random.next() % UInt64(keys.count))]] = value(depth + 1) }
+                return .object(members)
+            }
+        }
+        for _ in 0..<500 {
+            let document = value(0)
+            #expect(document.canonicalText == String(decoding: try encoder.encode(document), as: UTF8.self))
+        }
+    }
+}
+
+struct SplitMixForTests {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
