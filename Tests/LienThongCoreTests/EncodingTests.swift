@@ -104,3 +104,20 @@ struct SplitMixForTests {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Field checks without regex literals")
+struct FieldCheckTests {
+    /// The character checks accept exactly what the regular expressions they replaced accepted.
+    @Test func sameAnswersAsTheRegexes() {
+        let samples = ["", "+", "+84912345678", "+0912345678", "+8491234", "+849123", "+849123456789012", "+8491234567890123", "84912345678",
+                       "+84 912345678", "a@b.c", "a@b", "@b.c", "a@.c", "a@b.", "a@@b.c", "a b@c.d", "binh@example.vn", "x@y.z.w",
+                       "01-001", "-01", "0", "A-", "01_001", "0123456789012345678901", "Ab1-2-3", "19AB12345", "AB12", "ABCDE",
+                       "ABCDEFGHIJKLMNOPQRSTU", "AB-123", "ÀB1234", "a@b.c\n", "1234567890abcdefghij"]
+        for s in samples {
+            #expect(BirthDossierValidator.isPhone(s) == (s.wholeMatch(of: #/\+[1-9][0-9]{6,14}/#) != nil), "\(s)")
+            #expect(BirthDossierValidator.isEmail(s) == (s.count <= 254 && s.wholeMatch(of: #/[^@\s]+@[^@\s]+\.[^@\s]+/#) != nil), "\(s)")
+            #expect(BirthDossierValidator.isFacilityCode(s) == (s.wholeMatch(of: #/[0-9A-Za-z][0-9A-Za-z\-]{0,19}/#) != nil), "\(s)")
+            #expect(BirthDossierValidator.isPassport(s) == (s.wholeMatch(of: #/[A-Za-z0-9]{5,20}/#) != nil), "\(s)")
+        }
+    }
+}
