@@ -36,10 +36,25 @@ public struct CitizenTemplates: Sendable {
         text.matches(of: #/\{([A-Za-z]+)\}/#).map { String($0.output.1) }
     }
 
+    /// The template with each `{name}` replaced by its value, in one pass (a value is never scanned again).
     func render(_ kind: OutboxMessage.Kind, values: [String: String]) -> String {
-        var text = templates[kind] ?? ""
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        let template = templates[kind] ?? ""
+        var out = ""
+        out.reserveCapacity(template.utf8.count + 64)
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
+                out += value
+                rest = rest[rest.index(after: close)...]
+            } else {
+                out.append("{")
+                rest = rest[afterOpen...]
+            }
+        }
+        out += rest
+        return out
     }
 }
 

@@ -36,3 +36,22 @@ struct StoreWriteTests {
         #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", "POL-2", nil])
     }
 }
+
+@Suite("Identifiers")
+struct IdentifierTests {
+    @Test func idsSortByTheirCreationTimeAndStayRandomAfterIt() {
+        var previous = ""
+        for step in 0..<500 {
+            let instant = Date(timeIntervalSince1970: 1_772_593_200 + Double(step) * 0.001 + Double(step / 100) * 86_400)
+            let id = RandomIdentifiers.timeOrdered(now: instant)
+            #expect(id.count == 20)
+            #expect(id.allSatisfy { "0123456789abcdefghjkmnpqrstvwxyz".contains($0) })
+            #expect(id > previous, "ids made later sort later")
+            previous = id
+        }
+        let same = Date(timeIntervalSince1970: 1_772_593_200)
+        #expect(Set((0..<1000).map { _ in RandomIdentifiers.timeOrdered(now: same) }).count == 1000, "50 random bits after the time")
+        let ids = RandomIdentifiers().dossierIDs(taskCount: 3)
+        #expect(ids.dossierId.hasPrefix("hs_") && ids.taskIds.allSatisfy { $0.hasPrefix("tk_") } && ids.trackingCode.count == 19)
+    }
+}
