@@ -71,7 +71,7 @@ struct DeliveryTests {
         #expect(message.contains(d.trackingCode))
         #expect(message.contains("+842438253536"))
         #expect(message.contains("17:00 ngày 09/03/2026"))
-        #expect(!message.contains("{") && !message.contains("}"), "every placeholder filled")
+        #expect(CitizenTemplates.placeholders.allSatisfy { !message.contains("{\($0)}") }, "every placeholder filled")
         #expect(try await h.deliveries(.pending).isEmpty)
     }
 
