@@ -30,3 +30,19 @@ struct YearSimulationTests {
         #expect(verified.firstBreak == nil && verified.checked == report.events)
     }
 }
+
+extension YearSimulationTests {
+    /// A slice of a full-size year: only the first working days' dossiers, at the yearly rate.
+    @Test func aSliceRunsOnlyTheFirstWorkingDaysAtTheYearlyRate() async throws {
+        let clock = ManualWallClock(Fixtures.at("2026-01-01T08:00:00+07:00"))
+        let store = try Fixtures.temporaryStore().store
+        let engine = Fixtures.setup(today: clock.now()).engine(store: store, clock: clock)
+        let simulation = YearSimulation(parameters: .init(dossiers: 5000, workingDays: 2), engine: engine, clock: clock)
+        let report = try await simulation.run()
+        #expect(report.workingDays == 2)
+        #expect(report.dossiers == (5000 * 2 + report.yearWorkingDays - 1) / report.yearWorkingDays)
+        #expect(report.returned == report.dossiers)
+        let latest = try await store.dossiers(DossierQuery(now: clock.now(), limit: 1)).items.first
+        #expect(latest.map { $0.receivedAt < Fixtures.at("2026-01-07T00:00:00+07:00") } == true, "received within the first two working days")
+    }
+}
