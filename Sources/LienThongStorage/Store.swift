@@ -71,9 +71,13 @@ public protocol StoreTransaction {
 }
 
 /// Storage behind the engine and the read API. SQLite (GRDB) implements it now; PostgreSQL can later.
-public protocol Store: Sendable {
+/// What runs write transactions (the group committer needs nothing else).
+public protocol TransactionRunner: Sendable {
     /// One transaction: everything `body` writes commits together or not at all.
     func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T
+}
+
+public protocol Store: TransactionRunner {
 
     func dossier(id: String) async throws -> Dossier?
     func dossier(trackingCode: String) async throws -> Dossier?

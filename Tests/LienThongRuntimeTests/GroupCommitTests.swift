@@ -3,6 +3,7 @@ import LienThongCore
 import LienThongRuntime
 import LienThongStorage
 import LienThongTesting
+import Synchronization
 import Testing
 
 @Suite("Group commit")
@@ -55,5 +56,64 @@ struct TaskCounterTests {
         let backlog = try await h.store.agencyBacklog(now: h.clock.now(), ward: nil)
         #expect(backlog.waitingForAck["justice"] == 2)
         #expect(try await h.store.agencyBacklog(now: h.clock.now(), ward: "00004").waitingForAck["justice"] == 2)
+    }
+}
+
+final class CommitLog: Sendable {
+    private let state = Mutex<[String]>([])
+    func append(_ entry: String) { state.withLock { $0.append(entry) } }
+    var entries: [String] { state.withLock { $0 } }
+}
+
+/// Transactions that wait at a gate the test opens, over a real store.
+final class GatedRunner: TransactionRunner {
+    let store: SQLiteStore
+    private let gates = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let arrived = AsyncStream<Void>.makeStream()
+
+    init(store: SQLiteStore) { self.store = store }
+
+    func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
+        await withCheckedContinuation { continuation in
+            gates.withLock { $0.append(continuation) }
+            arrived.continuation.yield()
+        }
+        return try await store.transaction(body)
+    }
+
+    /// Returns once a transaction waits at the gate.
+    func arrival() async {
+        var iterator = arrived.stream.makeAsyncIterator()
+        _ = await iterator.next()
+    }
+
+    /// Lets the earliest waiting transaction through.
+    func open() { gates.withLock { $0.removeFirst() }.resume() }
+}
+
+extension GroupCommitTests {
+    /// The caller that led a batch is answered when its batch commits, not when the queue behind it runs dry.
+    @Test func theLeaderIsAnsweredAfterItsOwnBatch() async throws {
+        let runner = GatedRunner(store: try Fixtures.temporaryStore().store)
+        let committer = GroupCommitter(store: runner)
+        let committed = CommitLog()
+        let leader = Task { try await committer.submit { _ in committed.append("a") } }
+        await runner.arrival()                           // batch 1 (a) waits at the gate
+        let follower = Task { try await committer.submit { _ in committed.append("b") } }
+        while committer.queueDepth < 1 { await Task.yield() }   // b is queued behind it
+        runner.open()
+        // Batch 2 (b) will wait at the gate: the leader must be answered all the same.
+        let (race, finish) = AsyncStream<Bool>.makeStream()
+        Task { finish.yield((try? await leader.value) != nil) }
+        // A guard against hanging when the leader is held (the bug); never a wait for an effect.
+        Task { try? await Task.sleep(for: .seconds(20)); finish.yield(false) }
+        var first = race.makeAsyncIterator()
+        let answered = await first.next() ?? false
+        #expect(answered, "the leader waited for the batch behind it")
+        #expect(committed.entries == ["a"])
+        await runner.arrival()
+        runner.open()
+        try await follower.value
+        #expect(committed.entries == ["a", "b"])
     }
 }
