@@ -127,8 +127,8 @@ extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
 
-/// A small deterministic random source (SplitMix64).
-public struct SplitMix: Sendable {
+/// A small deterministic random source (SplitMix64), for simulations and property tests.
+public struct SplitMix: RandomNumberGenerator, Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

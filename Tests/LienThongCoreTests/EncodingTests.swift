@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongTesting
 import Testing
 
 @Suite("Encodings on the hot path")
@@ -72,7 +73,7 @@ struct CanonicalJSONTests {
         let keys = ["a10", "a9", "B", "a", "_x", "Z", "é", "e", "A1", "a-b", "a_b", "aB", "10", "9", "", "ả", "a\u{1}", "child", "fullName"]
         let strings = ["", "Nguyễn Thị Ánh", "x\u{0}\u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}\u{7f}\"\\/", "\u{2028}😀", "12 ngõ 5/7", "Lyon, France"]
         let numbers: [Double] = [0, 1, -1, 2.5, 1e-7, 1e21, 0.1, 123456789.125, -0.0, 1e15, 999_999_999_999_999, 4.35]
-        var random = SplitMixForTests(seed: 7)
+        var random = SplitMix(seed: 7)
         func value(_ depth: Int) -> JSONValue {
             switch random.next() % (depth > 3 ? 4 : 6) {
             case 0: return .null
@@ -90,18 +91,6 @@ struct CanonicalJSONTests {
             let document = value(0)
             #expect(document.canonicalText == String(decoding: try encoder.encode(document), as: UTF8.self))
         }
-    }
-}
-
-struct SplitMixForTests {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
