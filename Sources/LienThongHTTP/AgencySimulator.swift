@@ -108,7 +108,7 @@ public struct AgencySimulator: Service {
                 await withDiscardingTaskGroup { work in
                     for await job in jobs.cancelOnGracefulShutdown() {
                         // A job still waiting out its delay is dropped at shutdown (the service re-sends what was not answered).
-                        work.addTask { try? await cancelWhenGracefulShutdown { await self.handle(job, client: client) } }
+                        work.addTask { _ = await cancelWhenGracefulShutdown { await self.handle(job, client: client) } }
                     }
                 }
             }

@@ -106,7 +106,7 @@ public struct DeliveryWorker: Service {
                 wait = .milliseconds(Int(seconds * 1000))
             }
             let doorbell = engine.doorbell, pause = wait
-            try? await cancelWhenGracefulShutdown { await doorbell.wait(timeout: pause) }
+            _ = await cancelWhenGracefulShutdown { await doorbell.wait(timeout: pause) }
         }
     }
 }

@@ -33,7 +33,7 @@ public struct TimedRulesService: Service {
                 pause = min(pause, .milliseconds(Int64((seconds * 1000).rounded(.up))))
             }
             let bell = engine.timerBell, wait = pause
-            try? await cancelWhenGracefulShutdown { await bell.wait(timeout: wait) }
+            _ = await cancelWhenGracefulShutdown { await bell.wait(timeout: wait) }
         }
     }
 }

@@ -13,7 +13,7 @@ extension Bench {
         @Option(help: "Dossiers over the year (a real year: about 1.5 million).")
         var dossiers = 10_000
 
-        @Option(help: "Simulate only the year's first N working days, at the yearly rate (then the whole year is extrapolated).")
+        @Option(help: "Simulate only the year's first N working days, at the yearly rate (then the whole year is extrapolated); 0 runs all.")
         var workingDays: Int?
 
         @Option(help: "Steps run concurrently at most.")
@@ -30,7 +30,9 @@ extension Bench {
             let setup = try ServiceSetup(configFile: nil, environment: [:], schemas: schemas, today: clock.now())
             let store = try SQLiteStore(path: database)
             let engine = setup.engine(store: store, clock: clock)
-            let report = try await YearSimulation(parameters: .init(dossiers: dossiers, concurrency: concurrency, workingDays: workingDays), engine: engine, clock: clock).run()
+            let slice = workingDays.flatMap { $0 > 0 ? $0 : nil }
+            let parameters = YearSimulation.Parameters(dossiers: dossiers, concurrency: concurrency, workingDays: slice)
+            let report = try await YearSimulation(parameters: parameters, engine: engine, clock: clock).run()
             let size = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: database + $0)[.size] as? Int }.reduce(0, +)
             var out: [String: JSONValue] = ["benchmark": "year", "date": .string(ISO8601DateFormatter().string(from: Date()))]
             out["yearlyDossiers"] = .number(Double(dossiers))
