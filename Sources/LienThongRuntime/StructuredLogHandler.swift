@@ -23,10 +23,11 @@ public struct StructuredLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
-        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", level.rawValue), ("logger", label), ("msg", message.description)]
-        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+    public func log(event: LogEvent) {
+        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", event.level.rawValue), ("logger", label),
+                                          ("msg", event.message.description)]
+        var merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        if let error = event.error, merged["error"] == nil { merged["error"] = "\(error)" }
         for key in merged.keys.sorted() { fields.append((key, "\(merged[key]!)")) }
         FileHandle.standardError.write(Data((Self.render(fields, format) + "\n").utf8))
     }
