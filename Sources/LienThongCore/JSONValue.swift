@@ -141,8 +141,6 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
@@ -188,8 +186,7 @@ extension JSONValue {
             case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
             case 0x00..<0x20:
                 out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0f)])
+                Hex.append(byte, to: &out)
             default: out.append(byte)
             }
         }

@@ -50,10 +50,8 @@ public enum RFC3339 {
     /// `2026-02-26T17:00:00+07:00` in the given zone (whole seconds).
     public static func format(_ date: Date, in timeZone: TimeZone) -> String {
         let offset = LocalTime(timeZone: timeZone).offsetSeconds(at: date)
-        let seconds = Int(floor(date.timeIntervalSince1970)) + offset
-        let day = Int(floor(Double(seconds) / 86400))
         let off = abs(offset)
-        return LocalDate(dayNumber: day).description + "T" + clock(seconds - day * 86400) + (offset < 0 ? "-" : "+")
+        return dateTime(Int(floor(date.timeIntervalSince1970)) + offset) + (offset < 0 ? "-" : "+")
             + pad(off / 3600, 2) + ":" + pad((off % 3600) / 60, 2)
     }
 
@@ -61,13 +59,14 @@ public enum RFC3339 {
     public static func formatUTCMillis(_ date: Date) -> String {
         let millis = Int((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = Int(floor(Double(millis) / 1000))
-        let day = Int(floor(Double(seconds) / 86400))
-        return LocalDate(dayNumber: day).description + "T" + clock(seconds - day * 86400) + "." + pad(millis - seconds * 1000, 3) + "Z"
+        return dateTime(seconds) + "." + pad(millis - seconds * 1000, 3) + "Z"
     }
 
-    /// `HH:MM:SS` of a second of the day.
-    static func clock(_ secondOfDay: Int) -> String {
-        pad(secondOfDay / 3600, 2) + ":" + pad((secondOfDay % 3600) / 60, 2) + ":" + pad(secondOfDay % 60, 2)
+    /// `YYYY-MM-DDTHH:MM:SS` of whole seconds since 1970 on a (local or UTC) clock.
+    static func dateTime(_ seconds: Int) -> String {
+        let day = Int(floor(Double(seconds) / 86400))
+        let sod = seconds - day * 86400
+        return LocalDate(dayNumber: day).description + "T" + pad(sod / 3600, 2) + ":" + pad((sod % 3600) / 60, 2) + ":" + pad(sod % 60, 2)
     }
 
     /// A non-negative number in decimal, zero-padded to `width`.

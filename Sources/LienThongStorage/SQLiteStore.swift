@@ -6,8 +6,8 @@ import LienThongCore
 /// transaction on GRDB's single writer; reads on the reader pool.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
-    /// Decoded documents for the writer (see `DecodedMemo`).
-    let memo = DocumentMemo()
+    /// Decoded task documents for the writer (see `DecodedMemo`; some 40 MB at most).
+    let taskMemo = DecodedMemo<AgencyTask>(generation: 6144)
 
     /// Opens (creating if needed) the database file and runs pending migrations. `durable: false` (no fsync)
     /// is only for seeding benchmark databases.
@@ -35,8 +35,8 @@ public final class SQLiteStore: Store {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
-        let memo = self.memo
-        return try await pool.write { db in try body(SQLiteTransaction(db: db, memo: memo)) }
+        let taskMemo = self.taskMemo
+        return try await pool.write { db in try body(SQLiteTransaction(db: db, taskMemo: taskMemo)) }
     }
 
     public func dossier(id: String) async throws -> Dossier? {

@@ -9,12 +9,12 @@ struct SQLiteTransaction: StoreTransaction {
     /// Task rows as this transaction last read or wrote them, so that saving a dossier rewrites only the tasks
     /// that changed (most commands touch one of three). Forgotten whenever a savepoint rolls back.
     private let stored = StoredTasks()
-    /// The writer's decoded documents by their stored text (nil for readers).
-    private let memo: DocumentMemo?
+    /// The writer's decoded task documents by their stored text (nil for readers).
+    private let taskMemo: DecodedMemo<AgencyTask>?
 
-    init(db: Database, memo: DocumentMemo? = nil) {
+    init(db: Database, taskMemo: DecodedMemo<AgencyTask>? = nil) {
         self.db = db
-        self.memo = memo
+        self.taskMemo = taskMemo
     }
 
     func dossier(id: String) throws -> Dossier? {
@@ -42,9 +42,9 @@ struct SQLiteTransaction: StoreTransaction {
         let documents = try String.fetchAll(db.cachedStatement(sql: "SELECT document FROM task WHERE dossier_id IN (\(marks)) ORDER BY position"),
                                             arguments: StatementArguments(dossierIds))
         let tasks = try documents.map { text in
-            if let known = memo?.tasks.value(text) { return known }
+            if let known = taskMemo?.value(text) { return known }
             let task = try Codec.decode(AgencyTask.self, text)
-            memo?.tasks.remember(text, task)
+            taskMemo?.remember(text, task)
             return task
         }
         for task in tasks { stored.tasks[task.id] = task }
@@ -215,11 +215,6 @@ final class DecodedMemo<Value: Sendable>: Sendable {
         }
         s.young[text] = value
     }
-}
-
-/// The writer's memo of task documents (some 40 MB at most).
-final class DocumentMemo: Sendable {
-    let tasks = DecodedMemo<AgencyTask>(generation: 6144)
 }
 
 /// JSON documents and timestamps as stored.

@@ -85,17 +85,25 @@ public struct YearSimulation: Sendable {
     var calendar: WorkingDayCalendar { engine.workflow.calendar }
     static let ward = Actor(role: .wardOfficer, ward: "00004")
 
-    /// The working days of the year, and each dossier's arrival instant in office hours.
-    func arrivals(random: inout SplitMix) -> [Date] {
-        let localTime = calendar.localTime
+    /// The working days of the simulated year.
+    func workingDaysOfYear() -> [LocalDate] {
         var days: [LocalDate] = []
         guard var day = LocalDate(year: parameters.year, month: 1, day: 1) else { return [] }
         while day.year == parameters.year {
-            let instant = localTime.instant(day, minute: 9 * 60)
-            if calendar.startDay(instant) == day { days.append(day) }
+            if calendar.startDay(calendar.localTime.instant(day, minute: 9 * 60)) == day { days.append(day) }
             day = day.adding(days: 1)
         }
-        let simulated = min(days.count, parameters.workingDays ?? days.count)
+        return days
+    }
+
+    /// How many of the year's `total` working days are run.
+    func simulatedDays(of total: Int) -> Int { min(total, parameters.workingDays ?? total) }
+
+    /// Each dossier's arrival instant in office hours, spread evenly over the year's working days (only those of
+    /// the simulated ones are kept).
+    func arrivals(days: [LocalDate], random: inout SplitMix) -> [Date] {
+        let localTime = calendar.localTime
+        let simulated = simulatedDays(of: days.count)
         return (0..<parameters.dossiers).compactMap { n in
             let index = n * days.count / max(1, parameters.dossiers)
             guard index < simulated else { return nil }
@@ -103,21 +111,11 @@ public struct YearSimulation: Sendable {
         }
     }
 
-    /// Working days in the simulated year.
-    var yearWorkingDays: Int {
-        var count = 0
-        guard var day = LocalDate(year: parameters.year, month: 1, day: 1) else { return 0 }
-        while day.year == parameters.year {
-            if calendar.startDay(calendar.localTime.instant(day, minute: 9 * 60)) == day { count += 1 }
-            day = day.adding(days: 1)
-        }
-        return count
-    }
-
     public func run() async throws -> Report {
         var random = SplitMix(seed: parameters.seed)
         var queue = StepQueue()
-        let arrivals = arrivals(random: &random)
+        let days = workingDaysOfYear()
+        let arrivals = arrivals(days: days, random: &random)
         for (n, at) in arrivals.enumerated() { queue.push(at: at, .intake(n)) }
         if let first = arrivals.first, let last = arrivals.last {
             var sweep = first
@@ -147,10 +145,11 @@ public struct YearSimulation: Sendable {
             }
         }
         let wall = (ContinuousClock.now - started) / .seconds(1)
-        return try await report(commands: commands, rejections: rejections, supplements: supplements, wall: wall, arrivals: arrivals)
+        return try await report(commands: commands, rejections: rejections, supplements: supplements, wall: wall, arrivals: arrivals,
+                                    yearDays: days.count)
     }
 
-    func report(commands: Int, rejections: Int, supplements: Int, wall: Double, arrivals: [Date]) async throws -> Report {
+    func report(commands: Int, rejections: Int, supplements: Int, wall: Double, arrivals: [Date], yearDays: Int) async throws -> Report {
         let store = engine.store
         var byType: [String: Int] = [:]
         var raised = 0
@@ -166,8 +165,7 @@ public struct YearSimulation: Sendable {
         let returned = try await store.returnedDossiers(from: .distantPast, to: .distantFuture, ward: nil).count
         let events = try await (store as? SQLiteStore)?.eventCount() ?? 0
         let days = Int(((arrivals.last ?? Date()).timeIntervalSince(arrivals.first ?? Date())) / 86_400) + 1
-        let yearDays = yearWorkingDays
-        return Report(dossiers: arrivals.count, workingDays: min(yearDays, parameters.workingDays ?? yearDays), yearWorkingDays: yearDays, returned: returned, commands: commands, events: events, alertsRaised: raised,
+        return Report(dossiers: arrivals.count, workingDays: simulatedDays(of: yearDays), yearWorkingDays: yearDays, returned: returned, commands: commands, events: events, alertsRaised: raised,
                       alertsByType: byType, rejections: rejections, supplements: supplements, wallSeconds: wall, simulatedDays: days)
     }
 }

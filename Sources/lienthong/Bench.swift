@@ -53,22 +53,30 @@ struct Bench: AsyncParsableCommand {
                         "declarant": ["fullName": "Trần Thị Bình", "relationship": "mother", "personalId": .string(String(300_000_000_000 + n))],
                         "residence": ["address": "12 ngõ 5", "commune": "00004"], "insurance": ["medicalFacilityCode": "01-001"]]
             }
-            // 1. Seed (no fsync: this only builds the benchmark's starting state).
-            let seedStart = ContinuousClock.now
-            do {
-                let seedEngine = setup.engine(store: try SQLiteStore(path: database, durable: false), clock: clock)
-                try await withThrowingTaskGroup(of: Void.self) { group in
+            /// 64 concurrent writers creating dossiers `first`, `first + 1`, … while `more(n, started)` holds;
+            /// returns how many were created.
+            func writers(_ engine: Engine, first: Int, while more: @escaping @Sendable (Int, ContinuousClock.Instant) -> Bool) async throws -> Int {
+                let started = ContinuousClock.now
+                return try await withThrowingTaskGroup(of: Int.self) { group in
                     for worker in 0..<64 {
                         group.addTask {
-                            var n = worker
-                            while n < openDossiers {
-                                _ = try await seedEngine.createDossier(body: body(n), idempotencyKey: nil, actor: ward)
+                            var n = first + worker, done = 0
+                            while more(n, started) {
+                                _ = try await engine.createDossier(body: body(n), idempotencyKey: nil, actor: ward)
                                 n += 64
+                                done += 1
                             }
+                            return done
                         }
                     }
-                    try await group.waitForAll()
+                    return try await group.reduce(0, +)
                 }
+            }
+            // 1. Seed (no fsync: this only builds the benchmark's starting state).
+            let seedStart = ContinuousClock.now
+            do {  // the seeding store is closed before the measured one opens
+                let seedEngine = setup.engine(store: try SQLiteStore(path: database, durable: false), clock: clock)
+                _ = try await writers(seedEngine, first: 0) { n, _ in n < openDossiers }
             }
             let seedSeconds = (ContinuousClock.now - seedStart) / .seconds(1)
             // 2. Start-up on the seeded file, as `serve` does: open, migrate, read the earliest timer.
@@ -115,22 +123,8 @@ struct Bench: AsyncParsableCommand {
             }
             // 4. Durable intake at this size: 64 concurrent writers through the engine (group commit, fsync).
             let intakeStart = ContinuousClock.now
-            let intakeEnd = intakeStart + .milliseconds(Int(intakeSeconds * 1000))
-            let base = openDossiers + probes
-            let intakeCount = try await withThrowingTaskGroup(of: Int.self) { group in
-                for worker in 0..<64 {
-                    group.addTask {
-                        var n = base + worker, done = 0
-                        while ContinuousClock.now < intakeEnd {
-                            _ = try await engine.createDossier(body: body(n), idempotencyKey: nil, actor: ward)
-                            n += 64
-                            done += 1
-                        }
-                        return done
-                    }
-                }
-                return try await group.reduce(0, +)
-            }
+            let duration = Duration.milliseconds(Int(intakeSeconds * 1000))
+            let intakeCount = try await writers(engine, first: openDossiers + probes) { _, started in ContinuousClock.now < started + duration }
             let intakeWall = (ContinuousClock.now - intakeStart) / .seconds(1)
             latencies.sort()
             func pct(_ p: Double) -> Double { latencies.isEmpty ? -1 : latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))] }
