@@ -41,12 +41,9 @@ public struct AlertCondition: Sendable, Hashable {
 /// Alert rules (SPEC §2 at risk, §8): which conditions hold for a dossier at `now`, and the next instant at which
 /// one may start to hold, so that a timer (not a scan) raises it.
 extension Workflow {
-    public static let kindNames = ["birth-registration": "đăng ký khai sinh", "residence-registration": "đăng ký thường trú",
-                            "health-insurance-card": "cấp thẻ BHYT"]
-    public static let agencyNames = ["justice": "Tư pháp", "police": "Công an", "insurance": "BHXH"]
-
+    /// A task's kind and agency as its procedure labels them (Vietnamese).
     func label(_ task: AgencyTask) -> (kind: String, agency: String) {
-        (Self.kindNames[task.kind] ?? task.kind, Self.agencyNames[task.agency] ?? task.agency)
+        (catalog.label(task: task.kind).lowercasedFirst, catalog.label(agency: task.agency))
     }
 
     public func localText(_ date: Date) -> String {
@@ -136,4 +133,10 @@ extension Workflow {
         if let instant = notReturnedInstant(d) { candidates.append(instant) }
         return candidates.filter { EventChain.millis($0) > EventChain.millis(now) }.min()
     }
+}
+
+extension String {
+    /// The string with its first character in lower case ("Đăng ký khai sinh" → "đăng ký khai sinh"), for use
+    /// inside a sentence.
+    var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
 }

@@ -12,6 +12,17 @@ public struct OutboxMessage: Sendable, Hashable {
         case citizenReady = "citizen.ready"
 
         public var isCitizenMessage: Bool { self == .citizenReceived || self == .citizenReady }
+
+        /// What the message is, in a Vietnamese sentence ("Chuyển hồ sơ mới cho Công an …").
+        public var vietnamese: String {
+            switch self {
+            case .taskAssigned: "hồ sơ mới"
+            case .taskUpdated: "hồ sơ cập nhật"
+            case .taskCancelled: "thông báo hủy hồ sơ"
+            case .citizenReceived: "tin nhắn tiếp nhận"
+            case .citizenReady: "tin nhắn có kết quả"
+            }
+        }
     }
 
     public var kind: Kind

@@ -5,14 +5,16 @@ extension Workflow {
     /// Merges corrections into the dossier data and checks the whole of it again.
     private func corrected(_ d: Dossier, with patch: JSONValue?) throws(DomainError) -> Dossier {
         guard let patch else { return d }
+        guard let procedure = catalog.procedures[d.procedure] else { throw .invalid("/data", "procedure '\(d.procedure)' is not offered") }
         var c = FieldChecker()
-        guard let members = c.object(patch, at: "/data", allowed: BirthDossierValidator.dataKeys) else {
+        guard let members = c.object(patch, at: "/data", allowed: procedure.form.sectionKeys) else {
             throw .validation(ValidationFailure(problems: c.problems))
         }
         guard c.problems.isEmpty else { throw .validation(ValidationFailure(problems: c.problems)) }
         let merged = d.data.merging(.object(members))
         var check = FieldChecker()
-        validator.checkData(merged.objectValue ?? [:], receivedAt: d.receivedAt, checker: &check)
+        let included = Set(d.tasks.map(\.kind)).intersection(procedure.optionalKinds)
+        validator.checkData(merged.objectValue ?? [:], procedure: procedure, included: included, receivedAt: d.receivedAt, checker: &check)
         guard check.problems.isEmpty else {
             throw .validation(ValidationFailure(problems: check.problems.map {
                 FieldProblem(pointer: "/data" + $0.pointer, detail: $0.detail, kind: $0.kind)
@@ -20,7 +22,7 @@ extension Workflow {
         }
         var copy = d
         copy.data = merged
-        copy.duplicateKey = BirthDossierValidator.duplicateKey(merged)
+        copy.duplicateKey = procedure.duplicateKey(of: merged)
         return copy
     }
 

@@ -40,7 +40,7 @@ public struct Workflow: Sendable {
         self.ackWindow = ackWindow
     }
 
-    public var validator: BirthDossierValidator { BirthDossierValidator(localTime: calendar.localTime) }
+    public var validator: DossierValidator { DossierValidator(catalog: catalog, localTime: calendar.localTime) }
 
     func time(_ date: Date) -> JSONValue { .string(RFC3339.format(date, in: calendar.localTime.timeZone)) }
 
@@ -63,14 +63,17 @@ public struct Workflow: Sendable {
             "receivedAt": time(received), "dueAt": time(dossier.dueAt), "calendarVersion": .string(calendar.version),
             "slaProfile": .string(catalog.activeProfile.name),
             "fields": .array(submission.data.leafPaths().map(JSONValue.string)),
+            "include": .array(submission.include.map(JSONValue.string)),
         ])]
-        for (definition, taskId) in zip(procedure.tasks, ids.taskIds) {
+        let definitions = procedure.tasks(including: Set(submission.include))
+        guard definitions.count == ids.taskIds.count else { throw .invalid("/include", "needs one task id per included task") }
+        for (definition, taskId) in zip(definitions, ids.taskIds) {
             var task = AgencyTask(id: taskId, dossierId: dossier.id, kind: definition.kind, agency: definition.agency,
                                   procedureCode: definition.procedureCode, updatedAt: now)
             task.history.append(TaskHistoryEntry(at: now, type: "created", status: .waiting))
             dossier.tasks.append(task)
         }
-        for index in dossier.tasks.indices where procedure.tasks[index].startsAfter.isEmpty {
+        for index in dossier.tasks.indices where definitions[index].startsAfter.isEmpty {
             start(index, of: &dossier, at: received, now: now, events: &events)
         }
         return Decision(dossier: dossier, events: events)
@@ -251,8 +254,10 @@ public struct Workflow: Sendable {
     private func startDownstream(of d: inout Dossier, at: Date, now: Date, events: inout [NewEvent]) {
         guard let procedure = catalog.procedures[d.procedure] else { return }
         let completed = Set(d.tasks.filter { $0.status == .completed }.map(\.kind))
+        let present = Set(d.tasks.map(\.kind))
         for index in d.tasks.indices where d.tasks[index].status == .waiting {
-            let upstream = procedure.task(d.tasks[index].kind)?.startsAfter ?? []
+            // An optional upstream task the applicant did not include is not waited for.
+            let upstream = (procedure.task(d.tasks[index].kind)?.startsAfter ?? []).filter(present.contains)
             if !upstream.isEmpty, upstream.allSatisfy(completed.contains) {
                 start(index, of: &d, at: at, now: now, events: &events)
             }
@@ -265,17 +270,33 @@ public struct Workflow: Sendable {
         guard let members = c.object(result, at: "/result", allowed: Set(spec.keys)) else {
             throw .validation(ValidationFailure(problems: c.problems))
         }
+        var normalized = members
         for (field, type) in spec.sorted(by: { $0.key < $1.key }) {
-            guard let value = c.string(members, field, at: "/result") else { continue }
-            let ok = switch type {
-            case "personal-id": BirthDossierValidator.isPersonalId(value)
-            case "date": LocalDate(iso: value) != nil
-            case "datetime": RFC3339.parse(value) != nil
-            default: (1...100).contains(value.count)
+            let pointer = "/result/\(field)"
+            if ResultType(rawValue: type) == .amount {
+                guard let value = members[field], value != .null else { c.fail(pointer, "is required"); continue }
+                guard case .number(let amount) = value else {
+                    c.fail(pointer, "must be a number, not \(value.typeName)", kind: .type)
+                    continue
+                }
+                c.check(amount >= 0 && amount == amount.rounded() && amount < 1e15, pointer, "must be a whole number of đồng, 0 or more")
+                continue
             }
-            c.check(ok, "/result/\(field)", "must be a valid \(type)")
+            guard let value = c.string(members, field, at: "/result") else { continue }
+            switch ResultType(rawValue: type) ?? .text {
+            case .personalId: c.check(FieldFormat.isPersonalId(value), pointer, "must be 12 digits")
+            case .date: c.check(LocalDate(iso: value) != nil, pointer, "must be a date YYYY-MM-DD")
+            case .instant:
+                if let instant = RFC3339.parse(value) {
+                    normalized[field] = time(instant)
+                } else {
+                    c.check(LocalDate(iso: value) != nil, pointer,
+                            "must be an RFC 3339 time such as 2026-03-05T09:30:00+07:00 or a local date such as 2026-03-05")
+                }
+            case .text, .amount: c.check((1...100).contains(value.count), pointer, "must be 1–100 characters")
+            }
         }
         guard c.problems.isEmpty else { throw .validation(ValidationFailure(problems: c.problems)) }
-        return result
+        return .object(normalized)
     }
 }

@@ -62,10 +62,13 @@ public struct AgencySimulator: Service {
     let port: Int
     let agencies: [String: Agency]
     let behaviour: Behaviour
+    /// Result fields and their types per task kind, from the procedure files.
+    let resultTypes: [String: [String: String]]
     let logger: Logger
 
     public init(lienThong: URL, host: String = "127.0.0.1", port: Int, agencies: [Agency], behaviour: Behaviour,
-                logger: Logger = Logger(label: "lienthong.simulator")) {
+                resultTypes: [String: [String: String]], logger: Logger = Logger(label: "lienthong.simulator")) {
+        self.resultTypes = resultTypes
         self.lienThong = lienThong
         self.host = host
         self.port = port
@@ -141,21 +144,25 @@ public struct AgencySimulator: Service {
                        client: client)
         } else {
             await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-done-\(job.type)"), "type": "completed",
-                                                    "result": Self.result(for: job.task)], client: client)
+                                                    "result": Self.result(for: job.task, types: resultTypes)], client: client)
         }
     }
 
-    static func result(for task: JSONValue) -> JSONValue {
-        let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!, formatOptions: [.withFullDate])
-        switch task["kind"]?.stringValue {
-        case "birth-registration":
-            return ["personalId": .string("0012" + DemoStory.digits(8)), "birthCertificateNo": .string("\(Int.random(in: 1...999))/2026/KS")]
-        case "residence-registration":
-            return ["residenceRegisteredAt": .string(today)]
-        default:
-            return ["healthInsuranceCardNo": .string("TE1" + DemoStory.digits(12)),
-                    "validFrom": task["payload"]?["child"]?["dateOfBirth"] ?? .string(today)]
+    /// A plausible result of each declared type for the task's kind.
+    static func result(for task: JSONValue, types: [String: [String: String]]) -> JSONValue {
+        let now = Date()
+        let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt
+        var result: [String: JSONValue] = [:]
+        for (field, type) in types[task["kind"]?.stringValue ?? ""] ?? [:] {
+            result[field] = switch ResultType(rawValue: type) ?? .text {
+            case .personalId: .string("0012" + DemoStory.digits(8))
+            case .date: .string(String(RFC3339.format(now, in: zone).prefix(10)))
+            case .instant: .string(RFC3339.format(now, in: zone))
+            case .amount: .number(Double(Int.random(in: 10...50) * 100_000))
+            case .text: .string("SIM-\(DemoStory.digits(6))/\(String(RFC3339.format(now, in: zone).prefix(4)))")
+            }
         }
+        return .object(result)
     }
 
     func post(_ agency: Agency, taskId: String, _ event: JSONValue, client: HTTPClient) async {

@@ -21,18 +21,18 @@ struct DashboardController: Sendable {
     }
 
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
-        Self.htmlResponse(DashboardPage.render(DashboardText(query: request.query("lang"))))
+        Self.htmlResponse(DashboardPage.render(DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog)))
     }
 
     @Sendable func panels(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.require(.supervisor)
-        return Self.htmlResponse(try await DashboardPanels(engine: engine, t: DashboardText(query: request.query("lang"))).render())
+        return Self.htmlResponse(try await DashboardPanels(engine: engine, t: DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog)).render())
     }
 
     /// A dossier found by its id or its tracking code, with its tasks.
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.require(.supervisor)
-        let t = DashboardText(query: request.query("lang"))
+        let t = DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog)
         let q = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
         guard (1...60).contains(q.count) else { throw Problem.invalid("/q", "must be a dossier id or a tracking code (1–60 characters)") }
         var found = try await engine.store.dossier(id: q)
@@ -52,11 +52,15 @@ struct DashboardController: Sendable {
                 <td>\(html(t.time(task.dueAt, calendar)))</td><td>\(html(t.time(task.completedAt, calendar)))</td></tr>
                 """
         }
-        let child = d.data["child"]?["fullName"]?.stringValue ?? "–"
+        // The dossier's subject: the first section of its form (the child, the deceased), by name.
+        let subject = engine.workflow.catalog.procedures[d.procedure]?.form.sections.first
+        let subjectName = subject.flatMap { d.data[$0.field.key]?["fullName"]?.stringValue } ?? "–"
+        let subjectLabel = subject?.field.label?.text(english: !t.vi) ?? t("Người", "Person")
         return Self.htmlResponse("""
             <dl class="dossier" data-dossier-id="\(html(d.id))"><dt>\(t("Mã hồ sơ", "Dossier id"))</dt><dd><code>\(html(d.id))</code></dd>
             <dt>\(t("Mã tra cứu", "Tracking code"))</dt><dd><code>\(html(d.trackingCode))</code></dd>
-            <dt>\(t("Trẻ", "Child"))</dt><dd>\(html(child))</dd><dt>\(t("Phường", "Ward"))</dt><dd>\(html(d.ward))</dd>
+            <dt>\(t("Thủ tục", "Procedure"))</dt><dd>\(html(t.procedure(d.procedure)))</dd>
+            <dt>\(html(subjectLabel))</dt><dd>\(html(subjectName))</dd><dt>\(t("Phường", "Ward"))</dt><dd>\(html(d.ward))</dd>
             <dt>\(t("Trạng thái", "Status"))</dt><dd>\(html(t.status(d.status.rawValue)))</dd>
             <dt>\(t("Tiếp nhận", "Received"))</dt><dd>\(html(t.time(d.receivedAt, calendar)))</dd>
             <dt>\(t("Hạn trả kết quả", "Due"))</dt><dd>\(d.pausedAt == nil ? html(t.time(d.dueAt, calendar)) : html(t("tạm dừng chờ bổ sung", "paused for a supplement")))\(late)</dd></dl>

@@ -9,7 +9,7 @@ enum DashboardPage {
     static func render(_ t: DashboardText) -> String {
         let strings: JSONValue = .object([
             "types": .object(Dictionary(uniqueKeysWithValues: AlertType.allCases.map { ($0.rawValue, JSONValue.string(t.alertType($0.rawValue))) })),
-            "agencies": .object(Dictionary(uniqueKeysWithValues: ["justice", "police", "insurance"].map { ($0, JSONValue.string(t.agency($0))) })),
+            "agencies": .object(Dictionary(uniqueKeysWithValues: t.catalog.agencies.map { ($0, JSONValue.string(t.agency($0))) })),
             "statuses": .object(Dictionary(uniqueKeysWithValues: ["open", "acknowledged"].map { ($0, JSONValue.string(t.status($0))) })),
             "wholeDossier": .string(t.agency(nil)), "acknowledge": .string(t("Xác nhận", "Acknowledge")),
             "live": .string(t("Trực tiếp", "Live")), "offline": .string(t("Mất kết nối – đang nối lại…", "Disconnected – reconnecting…")),
@@ -28,8 +28,7 @@ enum DashboardPage {
         <style>\(css)</style></head>
         <body>
         <header><div><h1>\(t("Giám sát hồ sơ liên thông", "Linked dossiers – supervision"))</h1>
-        <p class="sub">\(t("Khai sinh – thường trú – thẻ BHYT cho trẻ em dưới 6 tuổi (Nghị định 63/2024)",
-                          "Birth registration – permanent residence – health-insurance card for children under 6 (Decree 63/2024)"))</p></div>
+        <p class="sub">\(html(t.catalog.procedures.keys.sorted().map(t.procedure).joined(separator: " · ")))</p></div>
         <nav><span id="live" class="live off">○ \(t("Chưa kết nối", "Not connected"))</span> \(other)
         <button type="button" id="logout" hidden>\(t("Thoát", "Sign out"))</button></nav></header>
         <main>

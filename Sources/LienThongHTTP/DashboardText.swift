@@ -6,9 +6,12 @@ struct DashboardText: Sendable {
     enum Language: String, Sendable { case vi, en }
 
     let language: Language
+    /// Agency and task names come from the procedure files' labels.
+    let catalog: ProcedureCatalog
 
-    init(query: String?) {
+    init(query: String?, catalog: ProcedureCatalog) {
         language = query == "en" ? .en : .vi
+        self.catalog = catalog
     }
 
     var vi: Bool { language == .vi }
@@ -32,16 +35,13 @@ struct DashboardText: Sendable {
 
     func agency(_ code: String?) -> String {
         guard let code else { return vi ? "Cả hồ sơ" : "Whole dossier" }
-        let names = ["justice": ("Tư pháp", "Justice"), "police": ("Công an", "Police"), "insurance": ("BHXH", "Social insurance")]
-        return names[code].map { vi ? $0.0 : $0.1 } ?? code
+        return catalog.label(agency: code, english: !vi)
     }
 
-    func kind(_ kind: String) -> String {
-        let names = ["birth-registration": ("Đăng ký khai sinh", "Birth registration"),
-                     "residence-registration": ("Đăng ký thường trú", "Permanent residence"),
-                     "health-insurance-card": ("Cấp thẻ BHYT", "Health-insurance card")]
-        return names[kind].map { vi ? $0.0 : $0.1 } ?? kind
-    }
+    func kind(_ kind: String) -> String { catalog.label(task: kind, english: !vi) }
+
+    /// A procedure's name as its file labels it.
+    func procedure(_ code: String) -> String { catalog.procedures[code]?.labels.name.text(english: !vi) ?? code }
 
     func status(_ status: String) -> String {
         let names: [String: (String, String)] = [

@@ -65,4 +65,6 @@ public struct LienThongConfig: Sendable {
     public var tokens: [TokenConfig]
     public var support: SupportContacts
     public var citizenMessages: CitizenSinkConfig
+    /// The procedures offered (SPEC §2); nil: every shipped one whose agencies are all configured.
+    public var procedures: [String]?
 }

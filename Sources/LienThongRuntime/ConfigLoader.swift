@@ -25,6 +25,7 @@ public struct ConfigLoader: Sendable {
         "tokens": .array(.object(["role": .leaf, "ward": .leaf, "agency": .leaf].merging(credentialKeys) { a, _ in a })),
         "support": .object(["phone": .leaf, "email": .leaf]),
         "citizenMessages": .object(["sink": .leaf, "file": .leaf, "endpoint": .leaf]),
+        "procedures": .leaf,
     ])
 
     static func envName(_ key: String) -> String {
@@ -155,9 +156,17 @@ public struct ConfigLoader: Sendable {
         default:
             throw ConfigurationError(key: "citizenMessages.sink", "must be 'file' or 'http'")
         }
+        var procedures: [String]?
+        if let raw = m["procedures"] {
+            guard let items = raw.arrayValue else { throw ConfigurationError(key: "procedures", "must be an array of procedure codes") }
+            procedures = try items.enumerated().map { i, item throws(ConfigurationError) in
+                guard let code = item.stringValue, !code.isEmpty else { throw ConfigurationError(key: "procedures[\(i)]", "must be a procedure code") }
+                return code
+            }
+        }
         return LienThongConfig(timeZone: zone, calendar: calendar, calendarVersion: version, calendarDeclaresYears: declaresYears,
                                slaProfile: slaProfile, ackWindow: ackWindow, delivery: delivery, agencies: agencies,
-                               tokens: tokens, support: support, citizenMessages: citizenMessages)
+                               tokens: tokens, support: support, citizenMessages: citizenMessages, procedures: procedures)
     }
 
     static var shapeKeys: [String: Shape] {
@@ -219,7 +228,7 @@ public struct ConfigLoader: Sendable {
             let agency = try optionalString(o["agency"], key: "\(key).agency")
             switch role {
             case .wardOfficer:
-                guard let ward, BirthDossierValidator.isDigits(ward, 5) else {
+                guard let ward, FieldFormat.isDigits(ward, 5) else {
                     throw ConfigurationError(key: "\(key).ward", "a ward-officer token needs a 5-digit ward code")
                 }
             case .agency:

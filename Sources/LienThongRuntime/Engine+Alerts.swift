@@ -38,11 +38,12 @@ extension Engine {
     }
 
     /// Raises or resolves the outbox's own alerts after an attempt: 3 failures in a row, dead letter, recovery.
-    static func reconcileDeliveryAlerts(_ record: DeliveryRecord, ward: String?, _ tx: any StoreTransaction, ids: any IdentifierSource,
-                                        now: Date) throws {
+    static func reconcileDeliveryAlerts(_ record: DeliveryRecord, ward: String?, _ tx: any StoreTransaction, workflow: Workflow,
+                                        ids: any IdentifierSource, now: Date) throws {
         let failingKey = "\(AlertType.deliveryFailing.rawValue):\(record.id)"
         let deadKey = "\(AlertType.deliveryDeadLettered.rawValue):\(record.id)"
-        let agency = record.agency.map { Workflow.agencyNames[$0] ?? $0 } ?? "công dân"
+        let agency = record.agency.map { workflow.catalog.label(agency: $0) } ?? "công dân"
+        let what = record.kind.vietnamese
         func raise(_ type: AlertType, key: String, _ message: String) throws {
             guard try tx.activeAlert(conditionKey: key) == nil else { return }
             try tx.put(AlertRecord(id: ids.alertId(), condition: AlertCondition(
@@ -57,7 +58,7 @@ extension Engine {
         switch record.status {
         case .pending where record.consecutiveFailures >= 3:
             try raise(.deliveryFailing, key: failingKey,
-                      "Chuyển \(record.kind.rawValue) cho \(agency) thất bại \(record.consecutiveFailures) lần liên tiếp (\(record.lastError ?? "?")).")
+                      "Chuyển \(what) cho \(agency) thất bại \(record.consecutiveFailures) lần liên tiếp (\(record.lastError ?? "?")).")
         case .pending:
             try clear(deadKey, "Đã chuyển lại (redrive)")
         case .delivered:
@@ -65,7 +66,7 @@ extension Engine {
         case .dead:
             try clear(failingKey, "Đã dừng thử lại")
             try raise(.deliveryDeadLettered, key: deadKey,
-                      "Chuyển \(record.kind.rawValue) cho \(agency) đã dừng sau \(record.attempts) lần thử (\(record.lastError ?? "?")); cần chuyển lại.")
+                      "Chuyển \(what) cho \(agency) đã dừng sau \(record.attempts) lần thử (\(record.lastError ?? "?")); cần chuyển lại.")
         case .cancelled:
             try clear(failingKey, "Hồ sơ đã rút")
         }

@@ -102,7 +102,7 @@ extension Engine {
             }
         }
         try tx.update(record)
-        try reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, ids: ids, now: now)
+        try reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
         let outcomeLabel = switch outcome {
         case .delivered: "delivered"
         case .gone: "gone"
@@ -117,7 +117,7 @@ extension Engine {
     /// A supervisor sends dead letters again, with the same `webhook-id`, and a fresh retry window.
     public func redrive(ids deliveryIds: [String], actor: Actor) async throws -> [DeliveryRecord] {
         let now = clock.now()
-        let ids = self.ids
+        let ids = self.ids, workflow = self.workflow
         return try await write(now: now) { tx, commit in
             var redriven: [DeliveryRecord] = []
             for id in deliveryIds {
@@ -132,7 +132,7 @@ extension Engine {
                 record.updatedAt = now
                 try tx.update(record)
                 let dossier = try tx.dossier(id: record.dossierId)
-                try Self.reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, ids: ids, now: now)
+                try Self.reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
                 if let dossier {
                     try commit(Decision(dossier: dossier, events: [NewEvent(at: now, actor: actor, type: "delivery.redriven", taskId: record.taskId,
                                                                             data: ["webhookId": .string(record.id), "message": .string(record.kind.rawValue)])]))

@@ -65,6 +65,12 @@ public final class Engine: Sendable {
         return result
     }
 
+    /// The fields a procedure's duplicate key is made of, for the 409's detail.
+    static func duplicateFields(_ procedure: String, _ workflow: Workflow) -> String {
+        let parts = workflow.catalog.procedures[procedure]?.duplicateKey ?? []
+        return parts.map { $0.joined(separator: " or ") }.joined(separator: ", ")
+    }
+
     public static func requestHash(_ body: JSONValue) -> String {
         Hex.string(SHA256.hash(data: Data(EventChain.canonicalJSON(body).utf8)))
     }
@@ -85,7 +91,7 @@ public final class Engine: Sendable {
         }
         let hash = Self.requestHash(body)
         let scope = "\(actor.role.rawValue):\(actor.ward ?? "")"
-        let taskCount = workflow.catalog.procedures[submission.procedure]?.tasks.count ?? 0
+        let taskCount = workflow.catalog.procedures[submission.procedure]?.tasks(including: Set(submission.include)).count ?? 0
         let newIds = ids.dossierIDs(taskCount: taskCount)
         let workflow = self.workflow
         let result = try await write(now: now) { tx, commit in
@@ -99,7 +105,7 @@ public final class Engine: Sendable {
             }
             if let existing = try tx.dossier(duplicateKey: submission.duplicateKey) {
                 throw DomainError.conflict(slug: "duplicate-dossier",
-                                           detail: "this child (mother, name, date of birth) is already registered in dossier \(existing.id)",
+                                           detail: "a \(submission.procedure) dossier with the same \(Self.duplicateFields(submission.procedure, workflow)) is already registered: \(existing.id)",
                                            existingId: existing.id)
             }
             let decision = try workflow.intake(submission, ids: NewDossierIDs(dossierId: newIds.dossierId, trackingCode: newIds.trackingCode,

@@ -6,7 +6,7 @@ import LienThongStorage
 public struct CitizenTemplates: Sendable {
     public let templates: [OutboxMessage.Kind: String]
 
-    public static let placeholders: Set<String> = ["trackingCode", "dueDate", "procedureName", "supportPhone", "supportEmail"]
+    public static let placeholders: Set<String> = ["trackingCode", "dueDate", "procedureName", "results", "supportPhone", "supportEmail"]
 
     /// Loads the templates and refuses any that needs a value the configuration lacks (e.g. `{supportPhone}`
     /// without `support.phone`), so no citizen is ever promised a contact that does not exist.
@@ -73,10 +73,12 @@ public struct MessageRenderer: Sendable {
     public func record(_ message: OutboxMessage, id: String, dossier: Dossier, now: Date) -> DeliveryRecord {
         let body: JSONValue
         if message.kind.isCitizenMessage {
+            let procedure = views.workflow.catalog.procedures[dossier.procedure]
             let due = RFC3339.format(dossier.dueAt, in: views.workflow.calendar.localTime.timeZone)
             let text = templates?.render(message.kind, values: [
                 "trackingCode": dossier.trackingCode, "dueDate": views.workflow.localText(dossier.dueAt),
-                "procedureName": views.workflow.catalog.procedures[dossier.procedure]?.name ?? dossier.procedure,
+                "procedureName": procedure?.labels.name.vi ?? dossier.procedure,
+                "results": procedure?.labels.results.vi ?? "",
                 "supportPhone": support.phone ?? "", "supportEmail": support.email ?? "",
             ]) ?? ""
             let declarant = dossier.data["declarant"]

@@ -11,39 +11,6 @@ public struct ServiceSetup: Sendable {
     /// Present in demo mode: the tokens to print.
     public let demoTokens: [(role: String, token: String)]?
 
-    /// The embedded demo: three agencies, one ward officer (ward 00004) and a supervisor, fixed tokens. With
-    /// `pushTo`, the agencies are push agencies at `<pushTo>/hooks/<code>` with fresh secrets (the in-process
-    /// simulator answers there); without it they pull.
-    public static func demoConfig(pushTo: URL? = nil) -> JSONValue {
-        func agency(_ code: String, _ name: String) -> JSONValue {
-            var o: [String: JSONValue] = ["code": .string(code), "name": .string(name), "token": .string("demo-\(code)-token")]
-            if let pushTo {
-                var key = [UInt8](repeating: 0, count: 32)
-                var rng = SystemRandomNumberGenerator()
-                for i in key.indices { key[i] = rng.next() }
-                o["mode"] = "push"
-                o["endpoint"] = .string(pushTo.appendingPathComponent("hooks/\(code)").absoluteString)
-                o["secret"] = .string("whsec_" + Data(key).base64EncodedString())
-            } else {
-                o["mode"] = "pull"
-            }
-            return .object(o)
-        }
-        return [
-            "timeZone": "Asia/Ho_Chi_Minh",
-            "slaProfile": "decree-63-2024",
-            "agencies": [agency("justice", "Tư pháp – Hộ tịch phường"), agency("police", "Công an phường"),
-                         agency("insurance", "Bảo hiểm xã hội")],
-            "tokens": [
-                ["role": "ward-officer", "ward": "00004", "token": "demo-ward-00004-token"],
-                ["role": "supervisor", "token": "demo-supervisor-token"],
-            ],
-            "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
-        ]
-    }
-
-    public static let demoConfig: JSONValue = demoConfig()
-
     /// - Parameters:
     ///   - configFile: the JSON configuration; nil runs the embedded demo.
     ///   - today: the date used for the "calendar covers the next 60 days" check.
@@ -59,10 +26,8 @@ public struct ServiceSetup: Sendable {
             }
             demoTokens = nil
         } else {
-            json = Self.demoConfig(pushTo: demoPushTo)
-            demoTokens = [("ward-officer (ward 00004)", "demo-ward-00004-token"), ("supervisor", "demo-supervisor-token"),
-                          ("agency justice", "demo-justice-token"), ("agency police", "demo-police-token"),
-                          ("agency insurance", "demo-insurance-token")]
+            json = DemoConfig.json(pushTo: demoPushTo)
+            demoTokens = DemoConfig.tokens
         }
         let config = try ConfigLoader(schemas: schemas).load(json: json, environment: environment,
                                                              baseDirectory: configFile?.deletingLastPathComponent())
@@ -75,7 +40,8 @@ public struct ServiceSetup: Sendable {
             }
         }
         let catalog = try ProcedureCatalog(procedures: try schemas.procedures(), profiles: try schemas.slaProfiles(),
-                                           activeProfile: config.slaProfile, agencies: Set(config.agencies.map(\.code)))
+                                           activeProfile: config.slaProfile, agencies: Set(config.agencies.map(\.code)),
+                                           offered: config.procedures)
         self.templates = try CitizenTemplates(json: try schemas.citizenTemplates(), support: config.support,
                                               key: "templates/citizen-messages.json")
         self.config = config

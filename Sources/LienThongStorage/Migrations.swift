@@ -181,6 +181,18 @@ enum Migrations {
                 CREATE INDEX task_open_due ON task(due_at) WHERE status IN ('pending','delivered','acknowledged');
                 """)
         }
+        migrator.registerMigration("v6-duplicate-key-per-procedure") { db in
+            // Duplicate keys now come from each procedure file's JSON Pointers and begin with the procedure's
+            // code, so two procedures never collide; the first key format ('id:…|name|date' or 'passport:…|…')
+            // is rewritten to the same text the procedure file gives.
+            try db.execute(sql: """
+                UPDATE dossier SET duplicate_key = procedure || '|' || CASE
+                    WHEN duplicate_key LIKE 'id:%' THEN 'personalId:' || substr(duplicate_key, 4)
+                    WHEN duplicate_key LIKE 'passport:%' THEN 'passportNo:' || lower(substr(duplicate_key, 10))
+                    ELSE duplicate_key END;
+                UPDATE dossier SET document = json_set(document, '$.duplicateKey', duplicate_key);
+                """)
+        }
         return migrator
     }
 }

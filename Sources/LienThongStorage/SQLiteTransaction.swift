@@ -58,7 +58,7 @@ struct SQLiteTransaction: StoreTransaction {
             && (error.message ?? "").contains("duplicate_key") {
             let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'"),
                                                arguments: [dossier.duplicateKey])
-            throw DomainError.conflict(slug: "duplicate-dossier", detail: "this child is already registered in dossier \(existing ?? "?")",
+            throw DomainError.conflict(slug: "duplicate-dossier", detail: "a \(dossier.procedure) dossier for the same person is already registered: \(existing ?? "?")",
                                        existingId: existing)
         }
     }

@@ -58,6 +58,11 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("lienthong: configuration error: \(error)\n".utf8))
             throw ExitCode(78)
         }
+        let catalog = setup.workflow.catalog
+        logger.info("procedures offered", metadata: ["procedures": "\(catalog.procedures.keys.sorted().joined(separator: ","))"])
+        for (code, reason) in catalog.notOffered {
+            logger.notice("procedure not offered", metadata: ["procedure": "\(code)", "reason": "\(reason)"])
+        }
         let path = database ?? ProcessInfo.processInfo.environment["LIENTHONG_DATABASE"] ?? "data/lienthong.sqlite"
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -81,14 +86,14 @@ struct Serve: AsyncParsableCommand {
                 guard let secret = agency.secret, case .clear(let token) = agency.credential else { return nil }
                 return AgencySimulator.Agency(code: agency.code, secret: secret, token: token)
             }
-            // The story files its dossiers through the engine and scripts what the simulated agencies do with
-            // them; insurance is the slow agency.
+            // The story files its dossiers through the engine and scripts what the simulated agencies do with them.
             let story = DemoStory(engine: engine)
             services.append(story)
             services.append(AgencySimulator(lienThong: URL(string: "http://\(host):\(port)")!, port: simulatorPort, agencies: agencies,
                                             behaviour: .init(ackDelay: .seconds(2), completeDelay: .seconds(5),
-                                                             extraDelay: ["insurance": .seconds(20)],
-                                                             plan: { story.plan(agency: $0, type: $1, task: $2) })))
+                                                             extraDelay: DemoConfig.slowAgencies,
+                                                             plan: { story.plan(agency: $0, type: $1, task: $2) }),
+                                            resultTypes: catalog.resultTypes))
         }
         let gauges = ServiceMetrics(store: store, clock: SystemWallClock())
         let http = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),

@@ -60,7 +60,8 @@ struct SimulateAgencies: AsyncParsableCommand {
         let simulator = AgencySimulator(lienThong: base, host: host, port: port, agencies: agencies,
                                         behaviour: .init(ackDelay: .milliseconds(Int(ackDelay * 1000)),
                                                          completeDelay: .milliseconds(Int(completeDelay * 1000)),
-                                                         failRate: failRate, rejectRate: rejectRate))
+                                                         failRate: failRate, rejectRate: rejectRate),
+                                        resultTypes: setup.workflow.catalog.resultTypes)
         let group = ServiceGroup(configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: Logger(label: "lienthong.simulator")))
         try await group.run()

@@ -103,10 +103,10 @@ struct FieldCheckTests {
                        "01-001", "-01", "0", "A-", "01_001", "0123456789012345678901", "Ab1-2-3", "19AB12345", "AB12", "ABCDE",
                        "ABCDEFGHIJKLMNOPQRSTU", "AB-123", "ÀB1234", "a@b.c\n", "1234567890abcdefghij"]
         for s in samples {
-            #expect(BirthDossierValidator.isPhone(s) == (s.wholeMatch(of: #/\+[1-9][0-9]{6,14}/#) != nil), "\(s)")
-            #expect(BirthDossierValidator.isEmail(s) == (s.count <= 254 && s.wholeMatch(of: #/[^@\s]+@[^@\s]+\.[^@\s]+/#) != nil), "\(s)")
-            #expect(BirthDossierValidator.isFacilityCode(s) == (s.wholeMatch(of: #/[0-9A-Za-z][0-9A-Za-z\-]{0,19}/#) != nil), "\(s)")
-            #expect(BirthDossierValidator.isPassport(s) == (s.wholeMatch(of: #/[A-Za-z0-9]{5,20}/#) != nil), "\(s)")
+            #expect(FieldFormat.isPhone(s) == (s.wholeMatch(of: #/\+[1-9][0-9]{6,14}/#) != nil), "\(s)")
+            #expect(FieldFormat.isEmail(s) == (s.count <= 254 && s.wholeMatch(of: #/[^@\s]+@[^@\s]+\.[^@\s]+/#) != nil), "\(s)")
+            #expect(FieldFormat.isFacilityCode(s) == (s.wholeMatch(of: #/[0-9A-Za-z][0-9A-Za-z\-]{0,19}/#) != nil), "\(s)")
+            #expect(FieldFormat.isPassport(s) == (s.wholeMatch(of: #/[A-Za-z0-9]{5,20}/#) != nil), "\(s)")
         }
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite("Dossier validation (SPEC §5)")
 struct ValidationTests {
     let now = Fixtures.at("2026-03-04T10:00:00+07:00")
-    var validator: BirthDossierValidator { BirthDossierValidator(localTime: LocalTime(timeZone: Fixtures.timeZone)) }
+    var validator: DossierValidator { Fixtures.workflow().validator }
 
     func validate(_ body: JSONValue) -> Result<ValidatedSubmission, ValidationFailure> {
         validator.validate(body.normalizedNFC(), now: now, defaultReceivedAt: now)
@@ -97,12 +97,12 @@ struct ValidationTests {
     }
 
     @Test func namesOfAnyScriptAreAcceptedButNotDigits() {
-        #expect(BirthDossierValidator.isPersonName("Nguyễn Thị An"))
-        #expect(BirthDossierValidator.isPersonName("Jean-Pierre O'Neil Jr."))
-        #expect(BirthDossierValidator.isPersonName("山田 太郎"))
-        #expect(!BirthDossierValidator.isPersonName("Agent 007"))
-        #expect(!BirthDossierValidator.isPersonName(""))
-        #expect(!BirthDossierValidator.isPersonName(String(repeating: "a", count: 101)))
+        #expect(FieldFormat.isPersonName("Nguyễn Thị An"))
+        #expect(FieldFormat.isPersonName("Jean-Pierre O'Neil Jr."))
+        #expect(FieldFormat.isPersonName("山田 太郎"))
+        #expect(!FieldFormat.isPersonName("Agent 007"))
+        #expect(!FieldFormat.isPersonName(""))
+        #expect(!FieldFormat.isPersonName(String(repeating: "a", count: 101)))
     }
 
     @Test func foreignParentNeedsPassportVietnameseNeedsPersonalId() {
@@ -113,9 +113,11 @@ struct ValidationTests {
     }
 
     @Test func duplicateKeyUsesMotherIdNameAndBirthDate() {
-        let a = BirthDossierValidator.duplicateKey(Fixtures.birthDossier(receivedAt: now, childName: "Nguyễn  Thị An"))
-        let b = BirthDossierValidator.duplicateKey(Fixtures.birthDossier(receivedAt: now, childName: "nguyễn thị an"))
-        let c = BirthDossierValidator.duplicateKey(Fixtures.birthDossier(receivedAt: now, motherId: "001195099999"))
+        let birth = Fixtures.workflow().catalog.procedures["birth-3in1"]!
+        let a = birth.duplicateKey(of: Fixtures.birthDossier(receivedAt: now, childName: "Nguyễn  Thị An"))
+        let b = birth.duplicateKey(of: Fixtures.birthDossier(receivedAt: now, childName: "nguyễn thị an"))
+        let c = birth.duplicateKey(of: Fixtures.birthDossier(receivedAt: now, motherId: "001195099999"))
+        #expect(a == "birth-3in1|personalId:001195012345|nguyễn thị an|2026-02-23")
         #expect(a == b)
         #expect(a != c)
     }

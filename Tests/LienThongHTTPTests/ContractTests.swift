@@ -60,7 +60,7 @@ struct ContractTests {
     }
 
     @Test func badConfigurationNamesTheKey() {
-        let base = ServiceSetup.demoConfig
+        let base = DemoConfig.json()
         #expect(Self.load(base.merging(["ackWindow": "4 hours"]))?.key == "ackWindow")
         #expect(Self.load(base.merging(["timeZone": "Mars/Olympus"]))?.key == "timeZone")
         #expect(Self.load(base.merging(["bogus": true]))?.key == "bogus")
@@ -74,7 +74,7 @@ struct ContractTests {
 
     @Test func environmentOverridesConfiguration() throws {
         let config = try ConfigLoader(schemas: Fixtures.schemas).load(
-            json: ServiceSetup.demoConfig,
+            json: DemoConfig.json(),
             environment: ["LIENTHONG_SLA_PROFILE": "hanoi-pilot-2022", "LIENTHONG_ACK_WINDOW": "PT2H",
                           "LIENTHONG_AGENCIES_1_TOKEN": "police-rotated-token", "LIENTHONG_DELIVERY_MAX_AGE": "PT12H"],
             baseDirectory: nil)
@@ -92,9 +92,27 @@ struct ContractTests {
         }
         let procedures = try Fixtures.schemas.procedures()
         let profiles = try Fixtures.schemas.slaProfiles()
-        #expect(throws: ConfigurationError(key: "procedures.birth-3in1.tasks.health-insurance-card.agency",
-                                           "agency 'insurance' is not configured in agencies[]")) {
+        // Default: every shipped procedure whose agencies are configured; the others are named with the reason.
+        let appendixA = try ProcedureCatalog(procedures: procedures, profiles: profiles, activeProfile: "decree-63-2024",
+                                             agencies: ["justice", "police", "insurance"])
+        #expect(Set(appendixA.procedures.keys) == ["birth-3in1"])
+        #expect(appendixA.notOffered.map(\.code) == ["death-bundle"])
+        #expect(appendixA.notOffered.first?.reason.contains("social-affairs") == true)
+        // A procedure named in `procedures` whose agency is missing stops start-up naming procedures[i].
+        #expect(throws: ConfigurationError(key: "procedures[1]",
+                                           "'death-bundle' needs agency 'social-affairs' (task funeral-allowance), which is not configured in agencies[]")) {
+            try ProcedureCatalog(procedures: procedures, profiles: profiles, activeProfile: "decree-63-2024",
+                                 agencies: ["justice", "police", "insurance"], offered: ["birth-3in1", "death-bundle"])
+        }
+        let onlyDeath = try ProcedureCatalog(procedures: procedures, profiles: profiles, activeProfile: "decree-63-2024",
+                                             agencies: ["justice", "police", "insurance", "social-affairs"], offered: ["death-bundle"])
+        #expect(Set(onlyDeath.procedures.keys) == ["death-bundle"])
+        #expect(throws: ConfigurationError.self) {
             try ProcedureCatalog(procedures: procedures, profiles: profiles, activeProfile: "decree-63-2024", agencies: ["justice", "police"])
+        }
+        #expect(throws: ConfigurationError(key: "procedures[0]", "unknown procedure 'marriage' (known: birth-3in1, death-bundle)")) {
+            try ProcedureCatalog(procedures: procedures, profiles: profiles, activeProfile: "decree-63-2024",
+                                 agencies: ["justice", "police", "insurance"], offered: ["marriage"])
         }
         var missingCode = procedures
         missingCode[0].tasks[1].procedureCode = ""

@@ -205,7 +205,7 @@ struct DeliveryTests {
             #expect(WebhookSignature.verify(secret: secret, id: "msg_1", timestamp: 1_770_000_000, body: body, header: signature, now: at))
         }
         let config = try ConfigLoader(schemas: Fixtures.schemas).load(
-            json: ServiceSetup.demoConfig(pushTo: URL(string: "http://127.0.0.1:9")!), environment: ["LIENTHONG_AGENCIES_0_NEXT_SECRET": next],
+            json: DemoConfig.json(pushTo: URL(string: "http://127.0.0.1:9")!), environment: ["LIENTHONG_AGENCIES_0_NEXT_SECRET": next],
             baseDirectory: nil)
         #expect(config.agencies[0].nextSecret == next)
     }

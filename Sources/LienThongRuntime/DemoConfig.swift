@@ -1,0 +1,49 @@
+import Foundation
+import LienThongCore
+
+/// The embedded demo's configuration: four agencies, one ward officer (ward 00004) and a supervisor, fixed tokens.
+public enum DemoConfig {
+    /// The agencies of the demo, with their names.
+    static let agencies: [(code: String, name: String)] = [
+        ("justice", "Tư pháp – Hộ tịch phường"), ("police", "Công an phường"), ("insurance", "Bảo hiểm xã hội"),
+        ("social-affairs", "Phòng Văn hóa – Xã hội (chính sách xã hội)"),
+    ]
+
+    /// The simulated agencies that take longer than the others (so the dashboard has overdue work to show).
+    public static let slowAgencies: [String: Duration] = ["insurance": .seconds(20)]
+
+    /// The tokens printed at start.
+    public static var tokens: [(role: String, token: String)] {
+        [("ward-officer (ward 00004)", "demo-ward-00004-token"), ("supervisor", "demo-supervisor-token")]
+            + agencies.map { ("agency \($0.code)", "demo-\($0.code)-token") }
+    }
+
+    /// With `pushTo`, the agencies are push agencies at `<pushTo>/hooks/<code>` with fresh secrets (the
+    /// in-process simulator answers there); without it they pull.
+    public static func json(pushTo: URL? = nil) -> JSONValue {
+        func agency(_ code: String, _ name: String) -> JSONValue {
+            var o: [String: JSONValue] = ["code": .string(code), "name": .string(name), "token": .string("demo-\(code)-token")]
+            if let pushTo {
+                var key = [UInt8](repeating: 0, count: 32)
+                var rng = SystemRandomNumberGenerator()
+                for i in key.indices { key[i] = rng.next() }
+                o["mode"] = "push"
+                o["endpoint"] = .string(pushTo.appendingPathComponent("hooks/\(code)").absoluteString)
+                o["secret"] = .string("whsec_" + Data(key).base64EncodedString())
+            } else {
+                o["mode"] = "pull"
+            }
+            return .object(o)
+        }
+        return [
+            "timeZone": "Asia/Ho_Chi_Minh",
+            "slaProfile": "decree-63-2024",
+            "agencies": .array(agencies.map { agency($0.code, $0.name) }),
+            "tokens": [
+                ["role": "ward-officer", "ward": "00004", "token": "demo-ward-00004-token"],
+                ["role": "supervisor", "token": "demo-supervisor-token"],
+            ],
+            "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
+        ]
+    }
+}
