@@ -34,6 +34,12 @@ public enum Fixtures {
 
     public static func workflow(today: Date = at("2026-03-04T10:00:00+07:00")) -> Workflow { setup(today: today).workflow }
 
+    /// The shipped procedures as offered with these agencies configured.
+    public static func catalog(agencies: Set<String>, offered: [String]? = nil) throws -> ProcedureCatalog {
+        try ProcedureCatalog(procedures: try schemas.procedures(), profiles: try schemas.slaProfiles(),
+                             activeProfile: "decree-63-2024", agencies: agencies, offered: offered)
+    }
+
     /// A fresh SQLite store in its own temporary directory.
     public static func temporaryStore() throws -> (store: SQLiteStore, path: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-test-\(UUID().uuidString)")
@@ -65,10 +71,58 @@ public enum Fixtures {
         return body
     }
 
+    /// A death-bundle submission valid for a dossier received on `receivedAt` (death 3 days earlier), with the
+    /// sections its `include` needs (SPEC §11's example).
+    public static func deathDossier(receivedAt: Date, include: [String] = ["funeral-allowance"],
+                                    deceasedId: String = "001048001234") -> JSONValue {
+        let local = LocalTime(timeZone: timeZone).local(receivedAt).date
+        let died = local.adding(days: -3).description
+        var body: JSONValue = [
+            "procedure": "death-bundle", "ward": "00004", "channel": "counter",
+            "receivedAt": .string(RFC3339.format(receivedAt, in: timeZone)),
+            "include": .array(include.map(JSONValue.string)),
+            "deceased": [
+                "fullName": "Nguyễn Văn Hùng", "sex": "male", "dateOfBirth": "1948-03-02", "nationality": "VN",
+                "personalId": .string(deceasedId), "dateOfDeath": .string(died),
+                "placeOfDeath": ["country": "VN", "province": "01", "text": "Bệnh viện Bạch Mai"], "causeOfDeath": "bệnh",
+                "residence": ["address": "12 ngõ 5 Minh Khai", "commune": "00004"],
+            ],
+            "deathNotice": ["number": "123/GBT", "issuedBy": "Bệnh viện Bạch Mai", "issuedOn": .string(died)],
+            "declarant": ["fullName": "Nguyễn Thị Lan", "relationship": "child", "personalId": "001175012345",
+                          "phone": "+84912345678", "email": "lan@example.vn"],
+        ]
+        if include.contains("funeral-allowance") {
+            body = body.merging(["funeral": [
+                "beneficiary": ["fullName": "Nguyễn Thị Lan", "personalId": "001175012345", "relationship": "child"],
+                "payment": ["method": "bank", "bank": "Vietcombank", "accountNo": "0011001234567"],
+            ]])
+        }
+        if include.contains("survivor-benefit") {
+            body = body.merging(["survivor": [
+                "socialInsuranceNo": "0123456789",
+                "claimants": [["fullName": "Nguyễn Thị Lan", "personalId": "001175012345", "relationship": "child", "dateOfBirth": "1975-04-12"]],
+            ]])
+        }
+        return body
+    }
+
     public static let wardOfficer = Actor(role: .wardOfficer, ward: "00004")
     public static let justice = Actor(role: .agency, agency: "justice")
     public static let police = Actor(role: .agency, agency: "police")
     public static let insurance = Actor(role: .agency, agency: "insurance")
+    public static let socialAffairs = Actor(role: .agency, agency: "social-affairs")
+
+    /// A `Schemas/` folder made of the shipped calendars and templates and the procedures and SLA profiles of a
+    /// fixture folder (e.g. `Tests/Fixtures/third-procedure`), for procedures that exist only in tests.
+    public static func schemas(procedureFixture name: String) throws -> SchemaFiles {
+        let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/\(name)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-schemas-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (folder, source) in [("calendars", schemas.directory), ("templates", schemas.directory), ("procedures", fixture), ("sla-profiles", fixture)] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(folder), to: dir.appendingPathComponent(folder))
+        }
+        return SchemaFiles(directory: dir)
+    }
 }
 
 /// Deterministic identifiers for tests.

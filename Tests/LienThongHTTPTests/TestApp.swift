@@ -18,6 +18,7 @@ struct TestApp {
     static let justice = "demo-justice-token"
     static let police = "demo-police-token"
     static let insurance = "demo-insurance-token"
+    static let socialAffairs = "demo-social-affairs-token"
 
     let clock: ManualWallClock
     let engine: Engine
@@ -27,12 +28,12 @@ struct TestApp {
     let application: Application<RouterResponder<AppRequestContext>>
 
     /// - Parameter configFile: nil for the demo configuration (pull agencies).
-    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil) throws {
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil, schemas: SchemaFiles = Fixtures.schemas) throws {
         clock = ManualWallClock(now)
         // A second ward officer through environment overrides (also exercises them).
         let setup = try ServiceSetup(configFile: configFile, environment: [
             "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
-        ], schemas: Fixtures.schemas, today: now)
+        ], schemas: schemas, today: now)
         (store, databasePath) = try Fixtures.temporaryStore()
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
