@@ -13,6 +13,8 @@ sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md | se
 out=$(BASE="http://127.0.0.1:$port" bash -euo pipefail "$work/walkthrough.sh")
 echo "$out"
 grep -q "^returned$" <<<"$out" || { echo "walkthrough: the dossier was not returned"; exit 1; }
+grep -q "^death: returned$" <<<"$out" || { echo "walkthrough: the death dossier was not returned"; exit 1; }
+if grep -q "+84912345678\|causeOfDeath" <<<"$(grep '^social affairs sees' <<<"$out")"; then echo "walkthrough: social affairs saw too much"; exit 1; fi
 grep -q '"startDay":"2026-02-23"' <<<"$out" || { echo "walkthrough: wrong deadline"; exit 1; }
 if grep -q "+84912345678" <<<"$(grep '^police sees' <<<"$out")"; then echo "walkthrough: police saw the phone"; exit 1; fi
 kill -TERM $pid

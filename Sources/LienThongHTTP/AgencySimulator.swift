@@ -144,25 +144,8 @@ public struct AgencySimulator: Service {
                        client: client)
         } else {
             await post(job.agency, taskId: taskId, ["eventId": .string("sim-\(taskId)-done-\(job.type)"), "type": "completed",
-                                                    "result": Self.result(for: job.task, types: resultTypes)], client: client)
+                                                    "result": DemoResults.result(kind: job.task["kind"]?.stringValue ?? "", types: resultTypes, at: Date(), in: TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt)], client: client)
         }
-    }
-
-    /// A plausible result of each declared type for the task's kind.
-    static func result(for task: JSONValue, types: [String: [String: String]]) -> JSONValue {
-        let now = Date()
-        let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? .gmt
-        var result: [String: JSONValue] = [:]
-        for (field, type) in types[task["kind"]?.stringValue ?? ""] ?? [:] {
-            result[field] = switch ResultType(rawValue: type) ?? .text {
-            case .personalId: .string("0012" + DemoStory.digits(8))
-            case .date: .string(String(RFC3339.format(now, in: zone).prefix(10)))
-            case .instant: .string(RFC3339.format(now, in: zone))
-            case .amount: .number(Double(Int.random(in: 10...50) * 100_000))
-            case .text: .string("SIM-\(DemoStory.digits(6))/\(String(RFC3339.format(now, in: zone).prefix(4)))")
-            }
-        }
-        return .object(result)
     }
 
     func post(_ agency: Agency, taskId: String, _ event: JSONValue, client: HTTPClient) async {

@@ -184,7 +184,7 @@ public struct ConfigLoader: Sendable {
             let o = try object(item, key: key)
             let code = try string(o["code"], key: "\(key).code", default: "")
             guard code.wholeMatch(of: #/[a-z][a-z0-9-]{0,39}/#) != nil else {
-                throw ConfigurationError(key: "\(key).code", "must be a lower-case code such as 'justice'")
+                throw ConfigurationError(key: "\(key).code", "must be a lower-case code such as 'tax-office'")
             }
             guard seen.insert(code).inserted else { throw ConfigurationError(key: "\(key).code", "'\(code)' appears twice") }
             let modeText = try string(o["mode"], key: "\(key).mode", default: "pull")

@@ -76,6 +76,39 @@ extension DemoStory {
     }
 }
 
+extension DemoStory {
+    /// A death-bundle submission at the demo ward (the deceased died two days before it was received).
+    static func death(_ script: Script, include: [String], receivedAt: Date, localTime: LocalTime) -> JSONValue {
+        let died = localTime.local(receivedAt).date.adding(days: -2).description
+        var body: JSONValue = [
+            "procedure": "death-bundle", "ward": .string(ward), "channel": "counter", "include": .array(include.map(JSONValue.string)),
+            "receivedAt": .string(RFC3339.format(receivedAt, in: localTime.timeZone)),
+            "deceased": [
+                "fullName": .string(script.rawValue), "sex": "male", "dateOfBirth": "1941-06-15", "nationality": "VN",
+                "personalId": .string("0010410" + digits(5)), "dateOfDeath": .string(died),
+                "placeOfDeath": ["country": "VN", "province": "01", "text": "Tại nhà riêng"], "causeOfDeath": "tuổi già",
+                "residence": ["address": "\(Int.random(in: 1...120)) phố Minh Khai", "commune": .string(ward)],
+            ],
+            "deathNotice": ["number": .string("\(Int.random(in: 1...300))/GBT"), "issuedBy": "Trạm y tế phường Minh Khai", "issuedOn": .string(died)],
+            "declarant": ["fullName": "Trịnh Thị Hoa", "relationship": "child", "personalId": .string("0011750" + digits(5)),
+                          "phone": .string("+8491" + digits(7))],
+        ]
+        if include.contains("funeral-allowance") {
+            body = body.merging(["funeral": [
+                "beneficiary": ["fullName": "Trịnh Thị Hoa", "personalId": "001175012399", "relationship": "child"],
+                "payment": ["method": "cash"],
+            ]])
+        }
+        if include.contains("survivor-benefit") {
+            body = body.merging(["survivor": [
+                "socialInsuranceNo": .string("01" + digits(8)),
+                "claimants": [["fullName": "Trịnh Thị Hoa", "personalId": "001175012399", "relationship": "child", "dateOfBirth": "1975-02-01"]],
+            ]])
+        }
+        return body
+    }
+}
+
 /// What a simulated agency does with one webhook.
 public enum SimulatedPlan: Sendable, Equatable {
     /// Acknowledge, then complete (or reject at the configured rate) after the configured delays.

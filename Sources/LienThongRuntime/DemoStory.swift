@@ -22,6 +22,10 @@ public final class DemoStory: Service, Sendable {
         case rejection = "Trần Bảo Ngọc"
         case supplement = "Hoàng Anh Thư"
         case deadLetter = "Vũ Đức Minh"
+        /// A death dossier whose funeral allowance social affairs sits on (overdue).
+        case funeralWaiting = "Trịnh Văn Tâm"
+        /// A death dossier with the funeral allowance and the survivor benefit that runs through by itself.
+        case deathOrdinary = "Ngô Văn Bảy"
     }
 
     public static let ward = "00004"
@@ -52,11 +56,12 @@ public final class DemoStory: Service, Sendable {
 
     /// What the simulated agency does with a webhook for this task.
     public func plan(agency: String, type: String, task: JSONValue) -> SimulatedPlan {
-        guard let name = task["payload"]?["child"]?["fullName"]?.stringValue, let script = Script(rawValue: name) else {
+        let payload = task["payload"]
+        guard let name = (payload?["child"] ?? payload?["deceased"])?["fullName"]?.stringValue, let script = Script(rawValue: name) else {
             return .normal
         }
         switch (script, agency) {
-        case (.overdue, _), (.atRisk, _), (.waitingOnWard, _):
+        case (.overdue, _), (.atRisk, _), (.waitingOnWard, _), (.funeralWaiting, _):
             return .ignore
         case (.rejection, "police") where once("reject-\(name)"):
             return .reject("Số định danh chủ hộ không khớp Cơ sở dữ liệu quốc gia về dân cư")
@@ -109,12 +114,12 @@ public final class DemoStory: Service, Sendable {
         // Insurance has sat for days on a card whose other tasks were done: the task and the dossier are overdue.
         let overdueAt = localMorning(daysAgo: 8)
         let overdue = try await file(Self.child(.overdue), receivedAt: overdueAt)
-        try await playPast(overdue, justiceDoneAt: overdueAt.addingTimeInterval(2 * 3600), stalled: "insurance", verification: false)
+        try await playPast(overdue, rootDoneAt: overdueAt.addingTimeInterval(2 * 3600), stalled: "insurance", verification: false)
 
         // Police, verifying a residence (5 working days), has used three quarters of its time: at risk.
         if let start = atRiskStart(now: now) {
             let atRisk = try await file(Self.child(.atRisk), receivedAt: start.addingTimeInterval(-600))
-            try await playPast(atRisk, justiceDoneAt: start, stalled: "police", verification: true)
+            try await playPast(atRisk, rootDoneAt: start, stalled: "police", verification: true)
         }
 
         // Justice asked for a supplement days ago and the ward has not answered.
@@ -129,6 +134,11 @@ public final class DemoStory: Service, Sendable {
         for script in [Script.foreignHometown, .rejection, .supplement, .deadLetter] {
             _ = try await file(Self.child(script), receivedAt: now)
         }
+        // A death dossier: death registered and residence deregistered, the funeral allowance left waiting.
+        let deathAt = localMorning(daysAgo: 7)
+        let funeral = try await fileDeath(.funeralWaiting, include: ["funeral-allowance"], receivedAt: deathAt)
+        try await playPast(funeral, rootDoneAt: deathAt.addingTimeInterval(3600), stalled: "social-affairs", verification: false)
+        _ = try await fileDeath(.deathOrdinary, include: ["funeral-allowance", "survivor-benefit"], receivedAt: now)
         for _ in 0..<6 { _ = try await file(Self.ordinaryChild(), receivedAt: now) }
         logger.info("demo story filed its dossiers")
     }
@@ -153,17 +163,17 @@ public final class DemoStory: Service, Sendable {
         return nil
     }
 
-    /// Justice registered the birth at `justiceDoneAt` (the other clocks start there). The other agencies
+    /// The first task (registration) finished at `rootDoneAt` (the other clocks start there). The other agencies
     /// acknowledged soon after; the `stalled` one (having declared a verification, if asked) did nothing since,
     /// the rest finished within the hour.
-    func playPast(_ dossier: Dossier, justiceDoneAt done: Date, stalled: String, verification: Bool) async throws {
+    func playPast(_ dossier: Dossier, rootDoneAt done: Date, stalled: String, verification: Bool) async throws {
         let now = engine.clock.now()
-        guard let justice = dossier.tasks.first(where: { $0.agency == "justice" }) else { return }
-        try await agencyEvent(justice, "acknowledged", at: min(dossier.receivedAt.addingTimeInterval(300), done))
-        try await agencyEvent(justice, "completed", at: done, [
-            "result": ["personalId": .string("0012" + Self.digits(8)), "birthCertificateNo": .string("\(Int.random(in: 1...999))/2026/KS")],
-        ])
-        for task in dossier.tasks where task.agency != "justice" && done.addingTimeInterval(3600) < now {
+        let types = engine.workflow.catalog.resultTypes
+        let zone = engine.workflow.calendar.localTime.timeZone
+        guard let root = dossier.tasks.first else { return }
+        try await agencyEvent(root, "acknowledged", at: min(dossier.receivedAt.addingTimeInterval(300), done))
+        try await agencyEvent(root, "completed", at: done, ["result": DemoResults.result(kind: root.kind, types: types, at: done, in: zone)])
+        for task in dossier.tasks.dropFirst() where done.addingTimeInterval(3600) < now {
             try await agencyEvent(task, "acknowledged", at: done.addingTimeInterval(300))
             if task.agency == stalled {
                 if verification {
@@ -173,10 +183,8 @@ public final class DemoStory: Service, Sendable {
                 continue
             }
             let finished = done.addingTimeInterval(3600)
-            let result: JSONValue = task.agency == "police"
-                ? ["residenceRegisteredAt": .string(tz(finished))]
-                : ["healthInsuranceCardNo": .string("TE1" + Self.digits(12)), "validFrom": .string(tz(finished))]
-            try await agencyEvent(task, "completed", at: finished, ["result": result])
+            try await agencyEvent(task, "completed", at: finished,
+                                  ["result": DemoResults.result(kind: task.kind, types: types, at: finished, in: zone)])
         }
     }
 
@@ -191,6 +199,11 @@ public final class DemoStory: Service, Sendable {
 
     func file(_ child: Child, receivedAt: Date) async throws -> Dossier {
         try await engine.createDossier(body: Self.dossier(child, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime),
+                                       idempotencyKey: nil, actor: Self.officer).dossier
+    }
+
+    func fileDeath(_ script: Script, include: [String], receivedAt: Date) async throws -> Dossier {
+        try await engine.createDossier(body: Self.death(script, include: include, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime),
                                        idempotencyKey: nil, actor: Self.officer).dossier
     }
 

@@ -4,7 +4,7 @@ import ArgumentParser
 struct LienThongCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lienthong",
-        abstract: "LienThong: the 3-in-1 civil-registry bundle (birth registration, residence, health insurance).",
+        abstract: "LienThong: interlinked civil-registry bundles (liên thông), procedures defined as data.",
         subcommands: [Serve.self, SimulateAgencies.self, Audit.self, Bench.self],
         defaultSubcommand: nil
     )

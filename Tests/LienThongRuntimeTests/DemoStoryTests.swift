@@ -17,8 +17,14 @@ struct DemoStoryTests {
         try await story.seed()
         let open = try await h.open()
         let seen = Set(open.map { "\($0.type.rawValue)/\($0.agency ?? "-")" })
-        #expect(seen.isSuperset(of: ["task-overdue/insurance", "dossier-overdue/-", "task-at-risk/police", "awaiting-supplement/justice"]),
+        #expect(seen.isSuperset(of: ["task-overdue/insurance", "dossier-overdue/-", "task-at-risk/police", "awaiting-supplement/justice",
+                                     "task-overdue/social-affairs"]),
                 "\(seen.sorted())")
+        // Both bundles are in the story: a death dossier waits on social affairs for its funeral allowance.
+        let dossiers = try await h.store.dossiers(DossierQuery(now: h.clock.now(), limit: 100)).items
+        #expect(Set(dossiers.map(\.procedure)) == ["birth-3in1", "death-bundle"])
+        let funeral = try #require(open.first { $0.agency == "social-affairs" })
+        #expect(funeral.message.contains("trợ cấp mai táng của Văn hóa – Xã hội"), "\(funeral.message)")
         // The at-risk task is neither overdue nor about to be in the next ten minutes.
         let atRisk = try #require(open.first { $0.type == .taskAtRisk })
         #expect(try #require(atRisk.dueAt) > Fixtures.at(now).addingTimeInterval(600))
@@ -40,6 +46,8 @@ struct DemoStoryTests {
         #expect(story.plan(agency: "police", type: "task.assigned", task: task("Vũ Đức Minh")) == .normal)
         #expect(story.plan(agency: "insurance", type: "task.assigned", task: task("Lê Minh Khang")) == .ignore)
         #expect(story.plan(agency: "justice", type: "task.assigned", task: task("Nguyễn Văn An")) == .normal)
+        let deceased: JSONValue = ["id": "t", "payload": ["deceased": ["fullName": "Trịnh Văn Tâm"]]]
+        #expect(story.plan(agency: "social-affairs", type: "task.assigned", task: deceased) == .ignore)
     }
 
     /// The demo's ward officer resubmits a rejected task with the correction, a few seconds later.
