@@ -121,6 +121,15 @@ struct ContractTests {
         }
     }
 
+    /// The published dossier schemas are what the procedure files generate (`lienthong dossier-schema` rewrites them).
+    @Test func dossierSchemasAreGeneratedFromTheProcedureFiles() throws {
+        for (name, document) in DossierSchemaFiles.documents(try Fixtures.schemas.procedures()) {
+            let path = Fixtures.schemas.directory.appendingPathComponent(name).path
+            let committed = try JSONDecoder().decode(JSONValue.self, from: try #require(FileManager.default.contents(atPath: path)))
+            #expect(committed == document, "Schemas/\(name) is stale: run `swift run lienthong dossier-schema`")
+        }
+    }
+
     @Test func calendarFilesNameTheirSourceAndCoverTheComingYear() throws {
         let shipped = try Fixtures.schemas.calendars()
         #expect(shipped.definition.years.isSuperset(of: [2026, 2027]))
