@@ -38,32 +38,6 @@ public struct OutboxMessage: Sendable, Hashable {
 
 /// Push handoff: which messages a decision sends, and what a delivery's outcome does to the task.
 extension Workflow {
-    /// The messages caused by a decision, read off its events: tasks started or resubmitted go to their push
-    /// agency, a supplement updates it, a withdrawal cancels what was handed off, an expired ack window hands
-    /// off again; the citizen hears of intake and of the result being ready.
-    public func outbox(for decision: Decision) -> [OutboxMessage] {
-        var messages: [OutboxMessage] = []
-        for event in decision.events {
-            let task = event.taskId.flatMap { id in decision.dossier.tasks.first { $0.id == id } }
-            let push = task.map { pushAgencies.contains($0.agency) } ?? false
-            switch event.type {
-            case "dossier.received":
-                messages.append(OutboxMessage(kind: .citizenReceived))
-            case "dossier.status-changed" where event.data["to"] == "ready-to-return":
-                messages.append(OutboxMessage(kind: .citizenReady))
-            case "task.started" where push, "task.ack-window-expired" where push:
-                messages.append(OutboxMessage(kind: .taskAssigned, taskId: task?.id, agency: task?.agency))
-            case "task.resubmitted" where push, "dossier.supplemented" where push:
-                messages.append(OutboxMessage(kind: .taskUpdated, taskId: task?.id, agency: task?.agency))
-            case "task.cancelled" where push && event.data["from"] != "waiting":
-                messages.append(OutboxMessage(kind: .taskCancelled, taskId: task?.id, agency: task?.agency))
-            default:
-                break
-            }
-        }
-        return messages
-    }
-
     /// A push delivery was answered 2xx: a `pending` task becomes `delivered` and its ack window starts; the log
     /// records which field paths were disclosed (never values).
     public func pushDelivered(_ dossier: Dossier, taskId: String, messageId: String, kind: OutboxMessage.Kind,

@@ -64,8 +64,9 @@ extension Workflow {
             "fields": .array((data?.leafPaths() ?? []).map(JSONValue.string)), "note": note.map(JSONValue.string) ?? .null,
             "taskDueAt": time(task.dueAt ?? now), "dossierDueAt": time(d.dueAt),
         ])]
-        refresh(&d, now: now, events: &events)
-        return Decision(dossier: d, events: events)
+        var messages = handOff(.taskUpdated, task)
+        refresh(&d, now: now, events: &events, messages: &messages)
+        return Decision(dossier: d, events: events, messages: messages)
     }
 
     /// A rejected task goes back to `pending` with corrections and a new clock.
@@ -82,8 +83,9 @@ extension Workflow {
             "fields": .array((data?.leafPaths() ?? []).map(JSONValue.string)), "note": note.map(JSONValue.string) ?? .null,
             "dueAt": time(task.dueAt ?? now),
         ])]
-        refresh(&d, now: now, events: &events)
-        return Decision(dossier: d, events: events)
+        var messages = handOff(.taskUpdated, task)
+        refresh(&d, now: now, events: &events, messages: &messages)
+        return Decision(dossier: d, events: events, messages: messages)
     }
 
     public static let returnChannels: Set<String> = ["counter", "post", "online"]
@@ -112,6 +114,7 @@ extension Workflow {
         }
         var d = dossier
         var events = [NewEvent(at: now, actor: actor, type: "dossier.withdrawn", data: ["reason": .string(reason)])]
+        var messages: [OutboxMessage] = []
         for i in d.tasks.indices where d.tasks[i].status != .completed && d.tasks[i].status != .cancelled {
             let from = d.tasks[i].status
             d.tasks[i].status = .cancelled
@@ -121,12 +124,14 @@ extension Workflow {
             d.tasks[i].history.append(TaskHistoryEntry(at: now, type: "cancelled", status: .cancelled))
             events.append(NewEvent(at: now, actor: actor, type: "task.cancelled", taskId: d.tasks[i].id,
                                    data: ["from": .string(from.rawValue)]))
+            // A task never handed off (still waiting on its upstream) has nothing to cancel at its agency.
+            if from != .waiting { messages.append(contentsOf: handOff(.taskCancelled, d.tasks[i])) }
         }
         d.status = .withdrawn
         d.withdrawReason = reason
         d.pausedAt = nil
         d.updatedAt = now
-        return Decision(dossier: d, events: events)
+        return Decision(dossier: d, events: events, messages: messages)
     }
 
     /// Timed rules that fall due without anyone acting: a supplement not supplied within 7 working days
@@ -135,6 +140,7 @@ extension Workflow {
     public func applyTimers(_ dossier: Dossier, now: Date) -> Decision? {
         var d = dossier
         var events: [NewEvent] = []
+        var messages: [OutboxMessage] = []
         for i in d.tasks.indices {
             if d.tasks[i].status == .awaitingSupplement, let deadline = d.tasks[i].supplementDueAt, now >= deadline {
                 d.tasks[i].status = .rejected
@@ -157,10 +163,12 @@ extension Workflow {
                 events.append(NewEvent(at: now, actor: .system, type: "task.ack-window-expired", taskId: d.tasks[i].id, data: [
                     "agency": .string(d.tasks[i].agency), "ackDueAt": time(deadline), "redeliver": .bool(push),
                 ]))
+                // A push agency gets the task again as a new handoff (a new webhook-id, not a retry).
+                messages.append(contentsOf: handOff(.taskAssigned, d.tasks[i]))
             }
         }
         guard !events.isEmpty else { return nil }
-        refresh(&d, now: now, events: &events)
-        return Decision(dossier: d, events: events)
+        refresh(&d, now: now, events: &events, messages: &messages)
+        return Decision(dossier: d, events: events, messages: messages)
     }
 }

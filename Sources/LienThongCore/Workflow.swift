@@ -1,13 +1,17 @@
 import Foundation
 
-/// The outcome of a command: the dossier as it now stands and the events that say why.
+/// The outcome of a command: the dossier as it now stands, the events that say why, and the effects Runtime
+/// performs in the same transaction — the outbox messages to send (handoffs to agencies, citizen messages).
+/// Alerts are not effects of a command: they follow from the new state (`alertConditions`).
 public struct Decision: Sendable {
     public var dossier: Dossier
     public var events: [NewEvent]
+    public var messages: [OutboxMessage]
 
-    public init(dossier: Dossier, events: [NewEvent]) {
+    public init(dossier: Dossier, events: [NewEvent], messages: [OutboxMessage] = []) {
         self.dossier = dossier
         self.events = events
+        self.messages = messages
     }
 }
 
@@ -73,10 +77,11 @@ public struct Workflow: Sendable {
             task.history.append(TaskHistoryEntry(at: now, type: "created", status: .waiting))
             dossier.tasks.append(task)
         }
+        var messages = [OutboxMessage(kind: .citizenReceived)]
         for index in dossier.tasks.indices where definitions[index].startsAfter.isEmpty {
-            start(index, of: &dossier, at: received, now: now, events: &events)
+            start(index, of: &dossier, at: received, now: now, events: &events, messages: &messages)
         }
-        return Decision(dossier: dossier, events: events)
+        return Decision(dossier: dossier, events: events, messages: messages)
     }
 
     func taskBudget(_ dossier: Dossier, _ task: AgencyTask) -> Int {
@@ -87,7 +92,9 @@ public struct Workflow: Sendable {
         catalog.budgets(dossier.procedure)?.dossier.days(verification: dossier.verification) ?? 0
     }
 
-    private func start(_ index: Int, of dossier: inout Dossier, at: Date, now: Date, events: inout [NewEvent]) {
+    /// Hands the task at `index` to its agency: to be pulled, or pushed (a `task.assigned` message).
+    private func start(_ index: Int, of dossier: inout Dossier, at: Date, now: Date, events: inout [NewEvent],
+                       messages: inout [OutboxMessage]) {
         var task = dossier.tasks[index]
         task.status = .pending
         task.startedAt = at
@@ -103,10 +110,16 @@ public struct Workflow: Sendable {
             "dueAt": time(task.dueAt ?? at), "budgetWorkingDays": .number(Double(taskBudget(dossier, task))),
             "calendarVersion": .string(calendar.version),
         ]))
+        messages.append(contentsOf: handOff(.taskAssigned, task))
+    }
+
+    /// A message to a task's agency, if it takes its tasks by push (a pull agency reads them when it lists).
+    func handOff(_ kind: OutboxMessage.Kind, _ task: AgencyTask) -> [OutboxMessage] {
+        pushAgencies.contains(task.agency) ? [OutboxMessage(kind: kind, taskId: task.id, agency: task.agency)] : []
     }
 
     /// Recomputes the dossier's status from its tasks and records a change.
-    func refresh(_ dossier: inout Dossier, now: Date, events: inout [NewEvent]) {
+    func refresh(_ dossier: inout Dossier, now: Date, events: inout [NewEvent], messages: inout [OutboxMessage]) {
         dossier.updatedAt = now
         let waitingOnWard = dossier.tasks.contains { $0.status == .awaitingSupplement }
         dossier.pausedAt = waitingOnWard ? (dossier.pausedAt ?? now) : nil
@@ -120,7 +133,10 @@ public struct Workflow: Sendable {
             next = .inProgress
         }
         guard next != dossier.status else { return }
-        if next == .readyToReturn { dossier.readyAt = now }
+        if next == .readyToReturn {
+            dossier.readyAt = now
+            messages.append(OutboxMessage(kind: .citizenReady))
+        }
         events.append(NewEvent(at: now, actor: .system, type: "dossier.status-changed",
                                data: ["from": .string(dossier.status.rawValue), "to": .string(next.rawValue)]))
         dossier.status = next
@@ -237,9 +253,10 @@ public struct Workflow: Sendable {
                                              data: historyData(input)))
         d.tasks[i] = task
         events.append(NewEvent(at: now, actor: actor, type: "task.\(input.kind.rawValue)", taskId: taskId, data: .object(data)))
-        if input.kind == .completed { startDownstream(of: &d, at: at, now: now, events: &events) }
-        refresh(&d, now: now, events: &events)
-        return Decision(dossier: d, events: events)
+        var messages: [OutboxMessage] = []
+        if input.kind == .completed { startDownstream(of: &d, at: at, now: now, events: &events, messages: &messages) }
+        refresh(&d, now: now, events: &events, messages: &messages)
+        return Decision(dossier: d, events: events, messages: messages)
     }
 
     private func historyData(_ input: AgencyEventInput) -> JSONValue? {
@@ -251,7 +268,7 @@ public struct Workflow: Sendable {
         return data.isEmpty ? nil : .object(data)
     }
 
-    private func startDownstream(of d: inout Dossier, at: Date, now: Date, events: inout [NewEvent]) {
+    private func startDownstream(of d: inout Dossier, at: Date, now: Date, events: inout [NewEvent], messages: inout [OutboxMessage]) {
         guard let procedure = catalog.procedures[d.procedure] else { return }
         let completed = Set(d.tasks.filter { $0.status == .completed }.map(\.kind))
         let present = Set(d.tasks.map(\.kind))
@@ -259,7 +276,7 @@ public struct Workflow: Sendable {
             // An optional upstream task the applicant did not include is not waited for.
             let upstream = (procedure.task(d.tasks[index].kind)?.startsAfter ?? []).filter(present.contains)
             if !upstream.isEmpty, upstream.allSatisfy(completed.contains) {
-                start(index, of: &d, at: at, now: now, events: &events)
+                start(index, of: &d, at: at, now: now, events: &events, messages: &messages)
             }
         }
     }

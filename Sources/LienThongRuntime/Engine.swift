@@ -46,7 +46,7 @@ public final class Engine: Sendable {
                        ids: any IdentifierSource, now: Date) throws {
         try tx.save(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now))
         try reconcileAlerts(decision.dossier, tx, workflow: workflow, ids: ids, now: now)
-        let messages = workflow.outbox(for: decision)
+        let messages = decision.messages
         if !messages.isEmpty {
             try tx.enqueue(messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
         }
