@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LienThongCore
 import NIOCore
 import NIOHTTP1
 import Synchronization

@@ -40,35 +40,20 @@ extension Engine {
     /// Raises or resolves the outbox's own alerts after an attempt: 3 failures in a row, dead letter, recovery.
     static func reconcileDeliveryAlerts(_ record: DeliveryRecord, ward: String?, _ tx: any StoreTransaction, workflow: Workflow,
                                         ids: any IdentifierSource, now: Date) throws {
-        let failingKey = "\(AlertType.deliveryFailing.rawValue):\(record.id)"
-        let deadKey = "\(AlertType.deliveryDeadLettered.rawValue):\(record.id)"
-        let agency = record.agency.map { workflow.catalog.label(agency: $0) } ?? "công dân"
-        let what = record.kind.vietnamese
-        func raise(_ type: AlertType, key: String, _ message: String) throws {
-            guard try tx.activeAlert(conditionKey: key) == nil else { return }
-            try tx.put(AlertRecord(id: ids.alertId(), condition: AlertCondition(
-                type: type, key: key, dossierId: record.dossierId, taskId: record.taskId, agency: record.agency,
-                ward: ward ?? "", dueAt: nil, message: message), now: now))
-        }
-        func clear(_ key: String, _ why: String) throws {
-            guard var alert = try tx.activeAlert(conditionKey: key) else { return }
-            alert.resolution = why
-            try resolve(&alert, tx, now: now)
-        }
-        switch record.status {
-        case .pending where record.consecutiveFailures >= 3:
-            try raise(.deliveryFailing, key: failingKey,
-                      "Chuyển \(what) cho \(agency) thất bại \(record.consecutiveFailures) lần liên tiếp (\(record.lastError ?? "?")).")
-        case .pending:
-            try clear(deadKey, "Đã chuyển lại (redrive)")
-        case .delivered:
-            try clear(failingKey, "Đã chuyển thành công")
-        case .dead:
-            try clear(failingKey, "Đã dừng thử lại")
-            try raise(.deliveryDeadLettered, key: deadKey,
-                      "Chuyển \(what) cho \(agency) đã dừng sau \(record.attempts) lần thử (\(record.lastError ?? "?")); cần chuyển lại.")
-        case .cancelled:
-            try clear(failingKey, "Hồ sơ đã rút")
+        let receiver = record.agency.map { workflow.catalog.label(agency: $0) } ?? "công dân"
+        for change in DeliveryRules.alerts(for: record.progress, what: record.kind.vietnamese, to: receiver) {
+            switch change {
+            case .raise(let type, let message):
+                let key = "\(type.rawValue):\(record.id)"
+                guard try tx.activeAlert(conditionKey: key) == nil else { continue }
+                try tx.put(AlertRecord(id: ids.alertId(), condition: AlertCondition(
+                    type: type, key: key, dossierId: record.dossierId, taskId: record.taskId, agency: record.agency,
+                    ward: ward ?? "", dueAt: nil, message: message), now: now))
+            case .resolve(let type, let resolution):
+                guard var alert = try tx.activeAlert(conditionKey: "\(type.rawValue):\(record.id)") else { continue }
+                alert.resolution = resolution
+                try resolve(&alert, tx, now: now)
+            }
         }
     }
 

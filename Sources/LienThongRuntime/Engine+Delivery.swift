@@ -4,16 +4,6 @@ import LienThongStorage
 import Logging
 import Metrics
 
-/// How one delivery attempt ended.
-public enum DeliveryOutcome: Sendable, Equatable {
-    /// 2xx.
-    case delivered(status: Int)
-    /// Any other status, a timeout or a connection error: retry on the schedule.
-    case failed(status: Int?, error: String)
-    /// 410 Gone: the receiver will never take it; dead letter at once.
-    case gone
-}
-
 /// Timed rules and the outbox's side of the engine: each outcome is one transaction.
 extension Engine {
     /// Applies timed rules that are due (supplement expiry, ack windows); returns how many dossiers changed.
@@ -56,44 +46,25 @@ extension Engine {
                               workflow: Workflow, policy: RetryPolicy, jitter: Double, logger: Logger, ids: any IdentifierSource,
                               now: Date) throws {
         guard var record = try tx.delivery(id: id), record.status == .pending else { return }
-        record.attempts += 1
+        record.progress = DeliveryRules(policy: policy).record(outcome, on: record.progress, now: now, jitter: jitter)
         record.updatedAt = now
         let dossier = try tx.dossier(id: record.dossierId)
-        switch outcome {
-        case .delivered(let status):
-            record.status = .delivered
-            record.deliveredAt = now
-            record.nextAttemptAt = nil
-            record.consecutiveFailures = 0
-            record.lastStatus = status
-            if let dossier, let taskId = record.taskId {
-                try commit(workflow.pushDelivered(dossier, taskId: taskId, messageId: record.id, kind: record.kind,
-                                                  attempt: record.attempts, now: now))
-            }
-        case .failed, .gone:
-            record.consecutiveFailures += 1
-            let description: String
-            switch outcome {
-            case .failed(let status, let error):
-                record.lastStatus = status
-                description = status.map { "HTTP \($0)" } ?? error
+        if var current = dossier {
+            switch record.status {
+            case .delivered:
+                if let taskId = record.taskId {
+                    try commit(workflow.pushDelivered(current, taskId: taskId, messageId: record.id, kind: record.kind,
+                                                      attempt: record.attempts, now: now))
+                }
             default:
-                record.lastStatus = 410
-                description = "HTTP 410 Gone"
-            }
-            record.lastError = description
-            let next = outcome == .gone ? nil
-                : policy.nextAttempt(afterFailures: record.consecutiveFailures, windowStart: record.windowStart, now: now, random: jitter)
-            record.nextAttemptAt = next
-            if next == nil { record.status = .dead }
-            if var current = dossier {
+                let description = record.lastError ?? "?"
                 if let taskId = record.taskId {
                     let failed = workflow.pushFailed(current, taskId: taskId, kind: record.kind, attempt: record.attempts,
                                                      outcome: description, now: now)
                     current = failed.dossier
                     try commit(failed)
                 }
-                if next == nil {
+                if record.status == .dead {
                     try commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
                                                      attempts: record.attempts, lastError: description, now: now))
                     logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
@@ -125,10 +96,7 @@ extension Engine {
                 guard record.status == .dead else {
                     throw DomainError.illegalTransition("only a dead letter can be redriven (delivery is '\(record.status.rawValue)')")
                 }
-                record.status = .pending
-                record.nextAttemptAt = now
-                record.windowStart = now
-                record.consecutiveFailures = 0
+                record.progress = DeliveryRules.redrive(record.progress, now: now) ?? record.progress
                 record.updatedAt = now
                 try tx.update(record)
                 let dossier = try tx.dossier(id: record.dossierId)

@@ -1,10 +1,6 @@
 import Foundation
 import LienThongCore
 
-public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
-    case pending, delivered, dead, cancelled
-}
-
 /// One outbox message: a webhook to an agency or a message to a citizen. Its `id` is the stable
 /// `webhook-id` (the receiver's dedupe key), kept across retries and redrives.
 public struct DeliveryRecord: Sendable, Hashable {
@@ -41,6 +37,26 @@ public struct DeliveryRecord: Sendable, Hashable {
         self.windowStart = now
         self.createdAt = now
         self.updatedAt = now
+    }
+}
+
+extension DeliveryRecord {
+    /// The row's retry state, as the delivery rules (Core) read and return it.
+    public var progress: DeliveryProgress {
+        get {
+            DeliveryProgress(status: status, attempts: attempts, consecutiveFailures: consecutiveFailures, nextAttemptAt: nextAttemptAt,
+                             windowStart: windowStart, deliveredAt: deliveredAt, lastError: lastError, lastStatus: lastStatus)
+        }
+        set {
+            status = newValue.status
+            attempts = newValue.attempts
+            consecutiveFailures = newValue.consecutiveFailures
+            nextAttemptAt = newValue.nextAttemptAt
+            windowStart = newValue.windowStart
+            deliveredAt = newValue.deliveredAt
+            lastError = newValue.lastError
+            lastStatus = newValue.lastStatus
+        }
     }
 }
 
