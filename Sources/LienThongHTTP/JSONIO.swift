@@ -39,7 +39,7 @@ enum Cursor {
         let padded = text + String(repeating: "=", count: (4 - text.count % 4) % 4)
         guard let data = Data(base64Encoded: padded), let s = String(data: data, encoding: .utf8), s.hasPrefix("p:"),
               let position = Int64(s.dropFirst(2)) else {
-            throw Problem.invalid("/cursor", "is not a cursor this service returned", status: .badRequest)
+            throw Problem.invalid("/cursor", "is not a cursor this service returned")
         }
         return position
     }
