@@ -118,6 +118,16 @@ extension Workflow {
         return out
     }
 
+    /// Why a condition cleared, in Vietnamese; an agency's apology (reschedule) is recorded on the alert it answers.
+    public func resolution(of type: AlertType, taskId: String?, in d: Dossier) -> String {
+        let task = d.tasks.first { $0.id == taskId }
+        if type == .taskOverdue || type == .taskAtRisk, let last = task?.history.last, last.type == "rescheduled", let due = last.dueAt {
+            return "Cơ quan đã hẹn lại đến \(localText(due)): \(last.data?["reason"]?.stringValue ?? "")"
+        }
+        if let task { return "Đã xử lý (nhiệm vụ \(label(task).kind): \(StatusLabels.text(task.status.rawValue).lowercasedFirst))" }
+        return "Đã xử lý (hồ sơ: \(StatusLabels.text(d.status.rawValue).lowercasedFirst))"
+    }
+
     /// The earliest instant after `now` at which a condition may start to hold (nil: none can without an input).
     public func nextAlertInstant(_ d: Dossier, after now: Date) -> Date? {
         guard d.status != .withdrawn, d.status != .returned else { return nil }

@@ -130,7 +130,7 @@ struct DashboardPanels {
         var rows = ""
         for d in deliveries {
             rows += """
-                <tr data-delivery-id="\(html(d.id))"><td>\(html(t.agency(d.agency)))</td><td><code>\(html(d.kind.rawValue))</code></td>\
+                <tr data-delivery-id="\(html(d.id))"><td>\(html(t.agency(d.agency)))</td><td>\(html(t(d.kind.vietnamese, d.kind.rawValue)))</td>\
                 <td><a href="#" data-search="\(html(d.dossierId))">\(html(d.dossierId))</a></td><td class="num">\(d.attempts)</td>\
                 <td>\(html(d.lastError ?? "–"))</td><td>\(html(t.time(d.updatedAt, calendar)))</td>\
                 <td><button type="button" data-redrive="\(html(d.id))">\(html(t("Gửi lại", "Redrive")))</button></td></tr>

@@ -43,18 +43,7 @@ struct DashboardText: Sendable {
     /// A procedure's name as its file labels it.
     func procedure(_ code: String) -> String { catalog.procedures[code]?.labels.name.text(english: !vi) ?? code }
 
-    func status(_ status: String) -> String {
-        let names: [String: (String, String)] = [
-            "waiting": ("Chờ bước trước", "Waiting"), "pending": ("Chờ chuyển", "Pending"), "delivered": ("Đã chuyển", "Delivered"),
-            "acknowledged": ("Đã tiếp nhận", "Acknowledged"), "completed": ("Hoàn thành", "Completed"),
-            "awaiting-supplement": ("Chờ bổ sung", "Awaiting supplement"), "rejected": ("Bị từ chối", "Rejected"),
-            "cancelled": ("Đã hủy", "Cancelled"), "in-progress": ("Đang giải quyết", "In progress"),
-            "ready-to-return": ("Chờ trả kết quả", "Ready to return"), "returned": ("Đã trả kết quả", "Returned"),
-            "action-required": ("Cần phường xử lý", "Action required"), "withdrawn": ("Đã rút", "Withdrawn"),
-            "open": ("Mới", "Open"), "resolved": ("Đã xử lý", "Resolved"), "dead": ("Thư chết", "Dead"),
-        ]
-        return names[status].map { vi ? $0.0 : $0.1 } ?? status
-    }
+    func status(_ status: String) -> String { StatusLabels.text(status, english: !vi) }
 
     /// A number of working days, with the language's decimal separator ("1,5 ngày làm việc").
     func workingDays(_ days: Double) -> String {

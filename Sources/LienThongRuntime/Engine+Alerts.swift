@@ -14,7 +14,7 @@ extension Engine {
             try tx.put(AlertRecord(id: ids.alertId(), condition: condition, now: now))
         }
         for var alert in active where !keys.contains(alert.conditionKey) {
-            alert.resolution = resolution(of: alert, in: d, workflow: workflow)
+            alert.resolution = workflow.resolution(of: alert.type, taskId: alert.taskId, in: d)
             try resolve(&alert, tx, now: now)
         }
     }
@@ -24,17 +24,6 @@ extension Engine {
         alert.resolvedAt = now
         alert.updatedAt = now
         try tx.put(alert)
-    }
-
-    /// Why a condition cleared; an agency's apology (reschedule) is recorded on the alert it answers.
-    static func resolution(of alert: AlertRecord, in d: Dossier, workflow: Workflow) -> String {
-        let task = d.tasks.first { $0.id == alert.taskId }
-        if alert.type == .taskOverdue || alert.type == .taskAtRisk, let last = task?.history.last, last.type == "rescheduled",
-           let due = last.dueAt {
-            return "Cơ quan đã hẹn lại đến \(workflow.localText(due)): \(last.data?["reason"]?.stringValue ?? "")"
-        }
-        if let task { return "Đã xử lý (nhiệm vụ: \(task.status.rawValue))" }
-        return "Đã xử lý (hồ sơ: \(d.status.rawValue))"
     }
 
     /// Raises or resolves the outbox's own alerts after an attempt: 3 failures in a row, dead letter, recovery.

@@ -122,11 +122,14 @@ struct AlertTests {
         try await h.event(d.tasks[0].id, ["eventId": "r", "type": "rejected", "reason": "Quê quán không hợp lệ"])
         let rejected = try await h.open(.taskRejected)
         #expect(rejected.count == 1)
-        #expect(rejected.first?.message.contains("Quê quán không hợp lệ") == true)
+        #expect(rejected.first?.message == "Tư pháp từ chối nhiệm vụ đăng ký khai sinh: Quê quán không hợp lệ.")
         _ = try await h.engine.wardCommand(dossierId: d.id, actor: Fixtures.wardOfficer) { workflow, dossier, now in
             try workflow.resubmit(dossier, taskId: d.tasks[0].id, data: nil, note: nil, actor: Fixtures.wardOfficer, now: now)
         }
         #expect(try await h.open(.taskRejected).isEmpty)
+        // The resolution is said in Vietnamese, with the procedure's labels, no internal names.
+        let resolved = try await h.store.alerts(AlertQuery(status: .resolved, type: .taskRejected, agency: nil, ward: nil, limit: 5, before: nil)).items
+        #expect(resolved.first?.resolution == "Đã xử lý (nhiệm vụ đăng ký khai sinh: chờ chuyển)")
     }
 
     @Test func supplementWaitingMoreThanTwoWorkingDays() async throws {
