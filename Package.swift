@@ -34,9 +34,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "LienThongStorage",
+            name: "LienThongStore",
+            dependencies: ["LienThongCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LienThongSQLite",
             dependencies: [
                 "LienThongCore",
+                "LienThongStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -46,7 +52,7 @@ let package = Package(
             name: "LienThongRuntime",
             dependencies: [
                 "LienThongCore",
-                "LienThongStorage",
+                "LienThongStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -61,7 +67,7 @@ let package = Package(
             name: "LienThongHTTP",
             dependencies: [
                 "LienThongCore",
-                "LienThongStorage",
+                "LienThongStore",
                 "LienThongRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -77,7 +83,8 @@ let package = Package(
             name: "LienThongTesting",
             dependencies: [
                 "LienThongCore",
-                "LienThongStorage",
+                "LienThongStore",
+                "LienThongSQLite",
                 "LienThongRuntime",
                 "LienThongHTTP",
             ],
@@ -87,7 +94,8 @@ let package = Package(
             name: "lienthong",
             dependencies: [
                 "LienThongCore",
-                "LienThongStorage",
+                "LienThongStore",
+                "LienThongSQLite",
                 "LienThongRuntime",
                 "LienThongHTTP",
                 "LienThongTesting",
@@ -110,13 +118,13 @@ let package = Package(
         ),
         .testTarget(
             name: "LienThongRuntimeTests",
-            dependencies: ["LienThongCore", "LienThongStorage", "LienThongRuntime", "LienThongTesting"],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LienThongHTTPTests",
             dependencies: [
-                "LienThongCore", "LienThongStorage", "LienThongRuntime", "LienThongHTTP", "LienThongTesting",
+                "LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongHTTP", "LienThongTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 import NIOCore
 import ServiceLifecycle
 

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// The supervisors' dashboard (SPEC §9): the page itself needs no token (it holds no data); its panels and its
 /// search are HTML fragments for supervisors.

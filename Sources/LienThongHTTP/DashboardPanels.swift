@@ -1,7 +1,7 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// The dashboard's server-rendered panels (SPEC §9): open alerts by type and agency, overdue and at-risk tasks
 /// with their lateness in working days, each agency's on-time rate and median time (with an SVG chart), and dead

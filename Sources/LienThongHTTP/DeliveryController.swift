@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// Supervisors' view of the outbox: dead letters and redrives (SPEC §4, §6).
 struct DeliveryController: Sendable {

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// Ward officers' and supervisors' dossier routes (SPEC §4).
 struct DossierController: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// Tracking for citizens, the deadline calculator, health, readiness and metrics.
 struct PublicController: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// `GET /v1/stats` (supervisor): per agency and per procedure figures over a period of local dates.
 struct StatsController: Sendable {

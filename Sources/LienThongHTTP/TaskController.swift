@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// Agencies' task routes (pull handoff and events), SPEC §4 and §6.
 struct TaskController: Sendable {

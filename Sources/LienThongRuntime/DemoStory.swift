@@ -1,6 +1,6 @@
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongStore
 import Logging
 import ServiceLifecycle
 import Synchronization

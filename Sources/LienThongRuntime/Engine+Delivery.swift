@@ -1,6 +1,6 @@
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongStore
 import Logging
 import Metrics
 
@@ -16,8 +16,8 @@ extension Engine {
         // One write for the whole round (a restart after an outage may find hundreds due at once).
         try await write(now: now) { tx, commit in
             for id in due {
-                guard let dossier = try tx.dossier(id: id) else { continue }
-                try commit(workflow.applyTimers(dossier, now: now) ?? Decision(dossier: dossier, events: []))
+                guard let dossier = try await tx.dossier(id: id) else { continue }
+                try await commit(workflow.applyTimers(dossier, now: now) ?? Decision(dossier: dossier, events: []))
             }
         }
         return due.count
@@ -36,24 +36,24 @@ extension Engine {
         let jitters = outcomes.map { _ in random() }
         try await write(now: now) { tx, commit in
             for ((id, outcome), jitter) in zip(outcomes, jitters) {
-                try Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
+                try await Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
                                logger: logger, ids: ids, now: now)
             }
         }
     }
 
-    private static func apply(_ outcome: DeliveryOutcome, to id: String, tx: any StoreTransaction, commit: (Decision) throws -> Void,
+    private static func apply(_ outcome: DeliveryOutcome, to id: String, tx: any StoreTransaction, commit: Commit,
                               workflow: Workflow, policy: RetryPolicy, jitter: Double, logger: Logger, ids: any IdentifierSource,
-                              now: Date) throws {
-        guard var record = try tx.delivery(id: id), record.status == .pending else { return }
+                              now: Date) async throws {
+        guard var record = try await tx.delivery(id: id), record.status == .pending else { return }
         record.progress = DeliveryRules(policy: policy).record(outcome, on: record.progress, now: now, jitter: jitter)
         record.updatedAt = now
-        let dossier = try tx.dossier(id: record.dossierId)
+        let dossier = try await tx.dossier(id: record.dossierId)
         if var current = dossier {
             switch record.status {
             case .delivered:
                 if let taskId = record.taskId {
-                    try commit(workflow.pushDelivered(current, taskId: taskId, messageId: record.id, kind: record.kind,
+                    try await commit(workflow.pushDelivered(current, taskId: taskId, messageId: record.id, kind: record.kind,
                                                       attempt: record.attempts, now: now))
                 }
             default:
@@ -62,18 +62,18 @@ extension Engine {
                     let failed = workflow.pushFailed(current, taskId: taskId, kind: record.kind, attempt: record.attempts,
                                                      outcome: description, now: now)
                     current = failed.dossier
-                    try commit(failed)
+                    try await commit(failed)
                 }
                 if record.status == .dead {
-                    try commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
+                    try await commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
                                                      attempts: record.attempts, lastError: description, now: now))
                     logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
                                                                         "delivery.error": "\(description)"])
                 }
             }
         }
-        try tx.update(record)
-        try reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
+        try await tx.update(record)
+        try await reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
         let outcomeLabel = switch outcome {
         case .delivered: "delivered"
         case .gone: "gone"
@@ -92,17 +92,17 @@ extension Engine {
         return try await write(now: now) { tx, commit in
             var redriven: [DeliveryRecord] = []
             for id in deliveryIds {
-                guard var record = try tx.delivery(id: id) else { throw DomainError.notFound("delivery \(id)") }
+                guard var record = try await tx.delivery(id: id) else { throw DomainError.notFound("delivery \(id)") }
                 guard record.status == .dead else {
                     throw DomainError.illegalTransition("only a dead letter can be redriven (delivery is '\(record.status.rawValue)')")
                 }
                 record.progress = DeliveryRules.redrive(record.progress, now: now) ?? record.progress
                 record.updatedAt = now
-                try tx.update(record)
-                let dossier = try tx.dossier(id: record.dossierId)
-                try Self.reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
+                try await tx.update(record)
+                let dossier = try await tx.dossier(id: record.dossierId)
+                try await Self.reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
                 if let dossier {
-                    try commit(Decision(dossier: dossier, events: [NewEvent(at: now, actor: actor, type: "delivery.redriven", taskId: record.taskId,
+                    try await commit(Decision(dossier: dossier, events: [NewEvent(at: now, actor: actor, type: "delivery.redriven", taskId: record.taskId,
                                                                             data: ["webhookId": .string(record.id), "message": .string(record.kind.rawValue)])]))
                 }
                 redriven.append(record)
@@ -113,7 +113,7 @@ extension Engine {
 
     /// Every dead letter of one agency, after its outage.
     public func redriveAll(agency: String, actor: Actor) async throws -> [DeliveryRecord] {
-        let dead = try await store.transaction { tx in try tx.deadDeliveries(agency: agency).map(\.id) }
+        let dead = try await store.transaction { tx in try await tx.deadDeliveries(agency: agency).map(\.id) }
         return dead.isEmpty ? [] : try await redrive(ids: dead, actor: actor)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongStore
 
 /// Read-side reports shared by `GET /v1/stats` and the dashboard.
 extension Engine {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongStore
 import Logging
 
 /// Applies every input (HTTP command, agency event, timer) as one transaction: load, decide in the pure
@@ -43,21 +43,24 @@ public final class Engine: Sendable {
 
     /// Writes a decision: the dossier, its events and the outbox messages it causes, in the caller's transaction.
     static func commit(_ decision: Decision, _ tx: any StoreTransaction, workflow: Workflow, renderer: MessageRenderer,
-                       ids: any IdentifierSource, now: Date) throws {
-        try tx.save(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now))
-        try reconcileAlerts(decision.dossier, tx, workflow: workflow, ids: ids, now: now)
+                       ids: any IdentifierSource, now: Date) async throws {
+        try await tx.save(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now))
+        try await reconcileAlerts(decision.dossier, tx, workflow: workflow, ids: ids, now: now)
         let messages = decision.messages
         if !messages.isEmpty {
-            try tx.enqueue(messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
+            try await tx.enqueue(messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
         }
     }
 
     /// Runs `body` as one command (its own savepoint in a shared transaction, see `GroupCommitter`) with a
     /// `commit` bound to it; returns after the transaction committed, then wakes the background services.
-    func write<T: Sendable>(now: Date, _ body: @Sendable @escaping (any StoreTransaction, (Decision) throws -> Void) throws -> T) async throws -> T {
+    /// Writes one decision in the command's transaction.
+    typealias Commit = @Sendable (Decision) async throws -> Void
+
+    func write<T: Sendable>(now: Date, _ body: @Sendable @escaping (any StoreTransaction, Commit) async throws -> T) async throws -> T {
         let workflow = self.workflow, renderer = self.renderer, ids = self.ids
         let result = try await committer.submit { tx in
-            try body(tx) { decision in try Self.commit(decision, tx, workflow: workflow, renderer: renderer, ids: ids, now: now) }
+            try await body(tx) { decision in try await Self.commit(decision, tx, workflow: workflow, renderer: renderer, ids: ids, now: now) }
         }
         doorbell.ring()
         timerBell.ring()
@@ -95,24 +98,24 @@ public final class Engine: Sendable {
         let newIds = ids.dossierIDs(taskCount: taskCount)
         let workflow = self.workflow
         let result = try await write(now: now) { tx, commit in
-            if let key = idempotencyKey, let previous = try tx.idempotentRequest(scope: scope, key: key) {
+            if let key = idempotencyKey, let previous = try await tx.idempotentRequest(scope: scope, key: key) {
                 guard previous.requestHash == hash else {
                     throw DomainError.conflict(slug: "idempotency-key-reused",
                                                detail: "Idempotency-Key '\(key)' was used before with a different body")
                 }
-                guard let existing = try tx.dossier(id: previous.dossierId) else { throw DomainError.notFound("dossier") }
+                guard let existing = try await tx.dossier(id: previous.dossierId) else { throw DomainError.notFound("dossier") }
                 return (existing, false)
             }
-            if let existing = try tx.dossier(duplicateKey: submission.duplicateKey) {
+            if let existing = try await tx.dossier(duplicateKey: submission.duplicateKey) {
                 throw DomainError.conflict(slug: "duplicate-dossier",
                                            detail: "a \(submission.procedure) dossier with the same \(Self.duplicateFields(submission.procedure, workflow)) is already registered: \(existing.id)",
                                            existingId: existing.id)
             }
             let decision = try workflow.intake(submission, ids: NewDossierIDs(dossierId: newIds.dossierId, trackingCode: newIds.trackingCode,
                                                                               taskIds: newIds.taskIds), actor: actor, now: now)
-            try commit(decision)
+            try await commit(decision)
             if let key = idempotencyKey {
-                try tx.recordIdempotentRequest(scope: scope, key: key, requestHash: hash, dossierId: decision.dossier.id, at: now)
+                try await tx.recordIdempotentRequest(scope: scope, key: key, requestHash: hash, dossierId: decision.dossier.id, at: now)
             }
             return (decision.dossier, true)
         }
@@ -124,11 +127,11 @@ public final class Engine: Sendable {
 
     /// Loads a dossier for a ward command, applying any timed rule already due, and checks the ward.
     static func load(_ tx: any StoreTransaction, id: String, actor: Actor, workflow: Workflow, now: Date,
-                     commit: (Decision) throws -> Void) throws -> Dossier {
-        guard var dossier = try tx.dossier(id: id) else { throw DomainError.notFound("dossier \(id)") }
+                     commit: Commit) async throws -> Dossier {
+        guard var dossier = try await tx.dossier(id: id) else { throw DomainError.notFound("dossier \(id)") }
         if actor.role == .wardOfficer, dossier.ward != actor.ward { throw DomainError.forbidden("dossier \(id) belongs to another ward") }
         if let expired = workflow.applyTimers(dossier, now: now) {
-            try commit(expired)
+            try await commit(expired)
             dossier = expired.dossier
         }
         return dossier
@@ -140,9 +143,9 @@ public final class Engine: Sendable {
         let now = clock.now()
         let workflow = self.workflow
         let dossier = try await write(now: now) { tx, commit in
-            let current = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
+            let current = try await Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
             let decision = try command(workflow, current, now)
-            try commit(decision)
+            try await commit(decision)
             return decision.dossier
         }
         logger.info("ward command applied", metadata: ["dossier.id": "\(dossierId)", "dossier.status": "\(dossier.status.rawValue)"])
@@ -162,9 +165,9 @@ public final class Engine: Sendable {
             var order: [(taskId: String, dossierId: String)] = []
             var events: [String: [NewEvent]] = [:]
             for taskId in taskIds {
-                guard let dossierId = try tx.dossierId(forTask: taskId) else { continue }
+                guard let dossierId = try await tx.dossierId(forTask: taskId) else { continue }
                 if dossiers[dossierId] == nil {
-                    dossiers[dossierId] = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
+                    dossiers[dossierId] = try await Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
                 }
                 guard let dossier = dossiers[dossierId], let task = dossier.tasks.first(where: { $0.id == taskId }),
                       task.agency == actor.agency else { continue }
@@ -175,7 +178,7 @@ public final class Engine: Sendable {
                 events[dossierId, default: []].append(contentsOf: decision.events)
             }
             for (id, newEvents) in events {
-                if let dossier = dossiers[id] { try commit(Decision(dossier: dossier, events: newEvents)) }
+                if let dossier = dossiers[id] { try await commit(Decision(dossier: dossier, events: newEvents)) }
             }
             return order.compactMap { entry in
                 guard let d = dossiers[entry.dossierId], let t = d.tasks.first(where: { $0.id == entry.taskId }) else { return nil }
@@ -196,19 +199,19 @@ public final class Engine: Sendable {
         }
         let agency = actor.agency ?? ""
         let outcome = try await write(now: now) { tx, commit -> (AgencyTask, Dossier, Bool) in
-            guard let dossierId = try tx.dossierId(forTask: taskId) else { throw DomainError.notFound("task \(taskId)") }
-            let dossier = try Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
+            guard let dossierId = try await tx.dossierId(forTask: taskId) else { throw DomainError.notFound("task \(taskId)") }
+            let dossier = try await Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
             guard let task = dossier.tasks.first(where: { $0.id == taskId }) else { throw DomainError.notFound("task \(taskId)") }
             guard task.agency == agency else { throw DomainError.forbidden("task \(taskId) belongs to another agency") }
-            if let previous = try tx.agencyEvent(agency: agency, eventId: input.eventId) {
+            if let previous = try await tx.agencyEvent(agency: agency, eventId: input.eventId) {
                 guard previous.taskId == taskId, previous.requestHash == hash else {
                     throw DomainError.conflict(slug: "event-id-reused", detail: "eventId '\(input.eventId)' was used before for another event")
                 }
                 return (task, dossier, true)
             }
             let decision = try workflow.agencyEvent(input, taskId: taskId, in: dossier, actor: actor, now: now)
-            try commit(decision)
-            try tx.recordAgencyEvent(agency: agency, eventId: input.eventId, taskId: taskId, requestHash: hash, at: now)
+            try await commit(decision)
+            try await tx.recordAgencyEvent(agency: agency, eventId: input.eventId, taskId: taskId, requestHash: hash, at: now)
             let updated = decision.dossier.tasks.first { $0.id == taskId } ?? task
             return (updated, decision.dossier, false)
         }

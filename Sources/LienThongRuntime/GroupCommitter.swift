@@ -1,5 +1,5 @@
 import Foundation
-import LienThongStorage
+import LienThongStore
 import Synchronization
 
 /// Group commit: concurrent writers share one transaction. Each command runs in its own savepoint (a refused
@@ -11,7 +11,7 @@ import Synchronization
 public final class GroupCommitter: Sendable {
     /// One queued command: runs inside the shared transaction, then learns how the commit went.
     struct Job: Sendable {
-        let run: @Sendable (any StoreTransaction) -> Void
+        let run: @Sendable (any StoreTransaction) async -> Void
         let finish: @Sendable ((any Error)?) -> Void
     }
 
@@ -28,12 +28,12 @@ public final class GroupCommitter: Sendable {
     public var queueDepth: Int { state.withLock { $0.queue.count } }
 
     /// Runs `body` in a shared transaction and returns its result after that transaction commits.
-    public func submit<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
+    public func submit<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T {
         let promise = Promise<T>()
         let job = Job(
             run: { tx in
                 do {
-                    let value = try tx.savepoint { try body(tx) }
+                    let value = try await tx.savepoint { try await body(tx) }
                     promise.stage(.success(value))
                 } catch {
                     promise.stage(.failure(error))
@@ -62,7 +62,7 @@ public final class GroupCommitter: Sendable {
         }
         do {
             try await store.transaction { tx in
-                for job in batch { job.run(tx) }
+                for job in batch { await job.run(tx) }
             }
             for job in batch { job.finish(nil) }
         } catch {

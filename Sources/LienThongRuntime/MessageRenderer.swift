@@ -1,6 +1,6 @@
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongStore
 
 /// Citizen message templates (`Schemas/templates/citizen-messages.json`): `{placeholder}` text per message kind.
 public struct CitizenTemplates: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import LienThongStorage
+import LienThongStore
 import Metrics
 import Synchronization
 

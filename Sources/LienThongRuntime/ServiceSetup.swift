@@ -1,6 +1,6 @@
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongStore
 import Logging
 
 /// Builds the configured service parts from a config file (or the embedded demo) and the `Schemas/` files.

@@ -1,5 +1,5 @@
 import Foundation
-import LienThongStorage
+import LienThongStore
 import Logging
 import ServiceLifecycle
 

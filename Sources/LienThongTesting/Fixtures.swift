@@ -1,7 +1,8 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import Synchronization
 
 /// Shared fixtures for tests and benchmarks: the repository's `Schemas/`, a manual clock, a store in a

@@ -1,7 +1,7 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongStore
 
 /// What each simulated actor does, and what it does next.
 extension YearSimulation {

@@ -1,7 +1,8 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 
 /// A year of birth-3in1 dossiers through the real engine on a manual clock (issue #7): arrivals spread over the
 /// office hours of every working day, agencies that acknowledge within the hour and mostly finish within their

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check the event log.", subcommands: [Verify.self])

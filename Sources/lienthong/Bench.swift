@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import Logging
 import ServiceLifecycle
 

@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import LienThongTesting
 import Logging
 

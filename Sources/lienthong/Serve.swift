@@ -4,7 +4,8 @@ import Hummingbird
 import LienThongCore
 import LienThongHTTP
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import Logging
 import Metrics
 import Prometheus

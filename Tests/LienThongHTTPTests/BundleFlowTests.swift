@@ -3,7 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import LienThongTesting
 import Testing
 

@@ -5,7 +5,8 @@ import HummingbirdTesting
 import LienThongCore
 import LienThongHTTP
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import LienThongTesting
 import NIOCore
 import Testing

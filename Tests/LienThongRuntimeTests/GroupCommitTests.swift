@@ -1,7 +1,8 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import LienThongTesting
 import Synchronization
 import Testing
@@ -67,13 +68,13 @@ final class CommitLog: Sendable {
 
 /// Transactions that wait at a gate the test opens, over a real store.
 final class GatedRunner: TransactionRunner {
-    let store: SQLiteStore
+    let store: any Store
     private let gates = Mutex<[CheckedContinuation<Void, Never>]>([])
     private let arrived = AsyncStream<Void>.makeStream()
 
-    init(store: SQLiteStore) { self.store = store }
+    init(store: any Store) { self.store = store }
 
-    func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T {
         await withCheckedContinuation { continuation in
             gates.withLock { $0.append(continuation) }
             arrived.continuation.yield()

@@ -1,7 +1,8 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import LienThongTesting
 import Testing
 
@@ -15,22 +16,22 @@ struct StoreWriteTests {
         let taskId = dossier.tasks[0].id
         struct Refused: Error {}
         try await h.store.transaction { tx in
-            guard var d = try tx.dossier(id: dossier.id) else { throw Refused() }
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
             d.tasks[0].agencyReference = "JUS-1"
             let changed = d
-            _ = try? tx.savepoint { () throws -> Int in
-                try tx.save(changed, events: [], alertTimer: nil)
+            _ = try? await tx.savepoint { () async throws -> Int in
+                try await tx.save(changed, events: [], alertTimer: nil)
                 throw Refused()
             }
-            try tx.save(changed, events: [], alertTimer: nil)
+            try await tx.save(changed, events: [], alertTimer: nil)
         }
         #expect(try await h.store.task(id: taskId)?.task.agencyReference == "JUS-1")
         // And an unchanged save leaves the row as it is, while a changed one is written.
         try await h.store.transaction { tx in
-            guard var d = try tx.dossier(id: dossier.id) else { throw Refused() }
-            try tx.save(d, events: [], alertTimer: nil)
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+            try await tx.save(d, events: [], alertTimer: nil)
             d.tasks[1].agencyReference = "POL-2"
-            try tx.save(d, events: [], alertTimer: nil)
+            try await tx.save(d, events: [], alertTimer: nil)
         }
         let stored = try #require(try await h.store.dossier(id: dossier.id))
         #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", "POL-2", nil])

@@ -1,7 +1,8 @@
 import Foundation
 import LienThongCore
 import LienThongRuntime
-import LienThongStorage
+import LienThongSQLite
+import LienThongStore
 import LienThongTesting
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LienThongStore
 import LienThongCore
 
 /// Read-side aggregates for stats and metrics: bounded by the period or by indexes, never a decode of all work.

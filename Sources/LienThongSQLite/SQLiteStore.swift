@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
+import Synchronization
 
 /// The SQLite implementation of `Store`: one WAL database through GRDB, `synchronous=FULL`, every write one
 /// transaction on GRDB's single writer; reads on the reader pool.
@@ -8,6 +10,8 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// Decoded task documents for the writer (see `DecodedMemo`; some 40 MB at most).
     let taskMemo = DecodedMemo<AgencyTask>(generation: 6144)
+    /// Lets one write transaction hold the writer connection at a time.
+    let writerGate = AsyncGate()
 
     /// Opens (creating if needed) the database file and runs pending migrations. `durable: false` (no fsync)
     /// is only for seeding benchmark databases.
@@ -15,6 +19,8 @@ public final class SQLiteStore: Store {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        // A write transaction stays open across the async steps of one command batch (SQLiteWriteTransaction).
+        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF")
         }
@@ -34,13 +40,24 @@ public final class SQLiteStore: Store {
         return Page(items: try page.map(decode), next: rows.count > limit ? page.last?["position"] : nil)
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T {
-        let taskMemo = self.taskMemo
-        return try await pool.write { db in try body(SQLiteTransaction(db: db, taskMemo: taskMemo)) }
+    /// One write transaction at a time on the writer connection, held open across the body's steps.
+    public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T {
+        try await writerGate.run { [pool, taskMemo] in
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            do {
+                let result = try await body(SQLiteWriteTransaction(pool: pool, stored: StoredTasks(), taskMemo: taskMemo,
+                                                                   savepoints: SavepointCounter()))
+                try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+                return result
+            } catch {
+                try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                throw error
+            }
+        }
     }
 
     public func dossier(id: String) async throws -> Dossier? {
-        try await pool.read { db in try SQLiteTransaction(db: db).dossier(id: id) }
+        try await pool.read { db in try SQLiteStatements(db: db).dossier(id: id) }
     }
 
     public func dossier(trackingCode: String) async throws -> Dossier? {
@@ -48,7 +65,7 @@ public final class SQLiteStore: Store {
             guard let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE tracking_code = ?"), arguments: [trackingCode]) else {
                 return nil
             }
-            return try SQLiteTransaction(db: db).dossier(id: id)
+            return try SQLiteStatements(db: db).dossier(id: id)
         }
     }
 
@@ -65,7 +82,7 @@ public final class SQLiteStore: Store {
             }
             var page = try Self.page(db, "dossier", columns: "position, document", filters: filters, limit: query.limit,
                                      before: query.before) { row -> Dossier in try Codec.decode(Dossier.self, row["document"]) }
-            let tasks = try SQLiteTransaction(db: db).tasks(dossierIds: page.items.map(\.id))
+            let tasks = try SQLiteStatements(db: db).tasks(dossierIds: page.items.map(\.id))
             for i in page.items.indices { page.items[i].tasks = tasks[page.items[i].id] ?? [] }
             return page
         }
@@ -74,7 +91,7 @@ public final class SQLiteStore: Store {
     public func task(id: String) async throws -> (task: AgencyTask, dossier: Dossier)? {
         try await pool.read { db in
             guard let dossierId = try String.fetchOne(db.cachedStatement(sql: "SELECT dossier_id FROM task WHERE id = ?"), arguments: [id]),
-                  let dossier = try SQLiteTransaction(db: db).dossier(id: dossierId),
+                  let dossier = try SQLiteStatements(db: db).dossier(id: dossierId),
                   let task = dossier.tasks.first(where: { $0.id == id }) else { return nil }
             return (task, dossier)
         }
@@ -133,7 +150,7 @@ public final class SQLiteStore: Store {
     }
 
     public func delivery(id: String) async throws -> DeliveryRecord? {
-        try await pool.read { db in try SQLiteTransaction(db: db).delivery(id: id) }
+        try await pool.read { db in try SQLiteStatements(db: db).delivery(id: id) }
     }
 
     public func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?) {
@@ -169,6 +186,30 @@ public final class SQLiteStore: Store {
     }
 
     public func isWritable() async -> Bool {
-        (try? await pool.write { db in try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS readyz(x); DROP TABLE readyz") }) != nil
+        (try? await transaction { _ in }) != nil
+    }
+}
+
+/// An async mutual exclusion: `run` bodies execute one at a time, in arrival order.
+final class AsyncGate: Sendable {
+    private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let enter = state.withLock { s -> Bool in
+                if s.busy { s.waiters.append(continuation); return false }
+                s.busy = true
+                return true
+            }
+            if enter { continuation.resume() }
+        }
+        defer {
+            let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                if s.waiters.isEmpty { s.busy = false; return nil }
+                return s.waiters.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
     }
 }

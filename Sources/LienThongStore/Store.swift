@@ -41,42 +41,48 @@ public struct TaskQuery: Sendable {
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     public var next: Int64?
+
+    public init(items: [Item], next: Int64?) {
+        self.items = items
+        self.next = next
+    }
 }
 
 /// What a command may do inside its one transaction.
-public protocol StoreTransaction {
-    func dossier(id: String) throws -> Dossier?
-    func dossier(duplicateKey: String) throws -> Dossier?
-    func dossierId(forTask taskId: String) throws -> String?
+public protocol StoreTransaction: Sendable {
+    func dossier(id: String) async throws -> Dossier?
+    func dossier(duplicateKey: String) async throws -> Dossier?
+    func dossierId(forTask taskId: String) async throws -> String?
     /// Writes the dossier, its tasks and the new events (chained after the log's head) together. The dossier's
     /// timer is the earliest of its own timed rules and `alertTimer` (when an alert condition may start to hold).
-    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws
-    func idempotentRequest(scope: String, key: String) throws -> (requestHash: String, dossierId: String)?
-    func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) throws
-    func agencyEvent(agency: String, eventId: String) throws -> (taskId: String, requestHash: String)?
-    func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) throws
+    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) async throws
+    func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)?
+    func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) async throws
+    func agencyEvent(agency: String, eventId: String) async throws -> (taskId: String, requestHash: String)?
+    func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) async throws
     /// Writes new outbox messages; a `task.cancelled` supersedes that task's messages still pending.
-    func enqueue(_ deliveries: [DeliveryRecord]) throws
-    func delivery(id: String) throws -> DeliveryRecord?
-    func update(_ delivery: DeliveryRecord) throws
+    func enqueue(_ deliveries: [DeliveryRecord]) async throws
+    func delivery(id: String) async throws -> DeliveryRecord?
+    func update(_ delivery: DeliveryRecord) async throws
     /// Dead letters of one agency (for a redrive after its outage).
-    func deadDeliveries(agency: String) throws -> [DeliveryRecord]
-    func activeAlerts(dossierId: String) throws -> [AlertRecord]
-    func activeAlert(conditionKey: String) throws -> AlertRecord?
-    func alert(id: String) throws -> AlertRecord?
+    func deadDeliveries(agency: String) async throws -> [DeliveryRecord]
+    func activeAlerts(dossierId: String) async throws -> [AlertRecord]
+    func activeAlert(conditionKey: String) async throws -> AlertRecord?
+    func alert(id: String) async throws -> AlertRecord?
     /// Inserts or updates an alert, appending one change to the alert stream.
-    func put(_ alert: AlertRecord) throws
+    func put(_ alert: AlertRecord) async throws
     /// Runs `body` in a savepoint: a throw rolls back only what `body` wrote (for group commit).
-    func savepoint<T>(_ body: () throws -> T) throws -> T
+    func savepoint<T>(_ body: () async throws -> T) async throws -> T
 }
 
-/// Storage behind the engine and the read API. SQLite (GRDB) implements it now; PostgreSQL can later.
 /// What runs write transactions (the group committer needs nothing else).
 public protocol TransactionRunner: Sendable {
     /// One transaction: everything `body` writes commits together or not at all.
-    func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T
 }
 
+/// Storage behind the engine and the read API, implemented by SQLite (GRDB, `LienThongSQLite`) and PostgreSQL
+/// (postgres-nio, `LienThongPostgres`).
 public protocol Store: TransactionRunner {
 
     func dossier(id: String) async throws -> Dossier?
@@ -114,4 +120,25 @@ public protocol Store: TransactionRunner {
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool
+}
+
+/// JSON documents and timestamps as both backends store them: documents with sorted keys and dates in Unix
+/// milliseconds, instants as Unix milliseconds.
+public enum Codec {
+    public static func millis(_ date: Date) -> Int64 { EventChain.millis(date) }
+
+    public static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+
+    public static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import LienThongStore
 
 /// Append-only schema migrations: never edit a registered migration, add a new one.
 enum Migrations {

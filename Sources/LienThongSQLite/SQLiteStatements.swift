@@ -1,19 +1,22 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
 import Synchronization
 
-/// `StoreTransaction` over one open GRDB transaction.
-struct SQLiteTransaction: StoreTransaction {
+/// The statements of the store's operations on one database access (a read, or one step of a write
+/// transaction: see `SQLiteWriteTransaction`).
+struct SQLiteStatements {
     let db: Database
     /// Task rows as this transaction last read or wrote them, so that saving a dossier rewrites only the tasks
     /// that changed (most commands touch one of three). Forgotten whenever a savepoint rolls back.
-    private let stored = StoredTasks()
+    private let stored: StoredTasks
     /// The writer's decoded task documents by their stored text (nil for readers).
     private let taskMemo: DecodedMemo<AgencyTask>?
 
-    init(db: Database, taskMemo: DecodedMemo<AgencyTask>? = nil) {
+    init(db: Database, stored: StoredTasks = StoredTasks(), taskMemo: DecodedMemo<AgencyTask>? = nil) {
         self.db = db
+        self.stored = stored
         self.taskMemo = taskMemo
     }
 
@@ -47,7 +50,7 @@ struct SQLiteTransaction: StoreTransaction {
             taskMemo?.remember(text, task)
             return task
         }
-        for task in tasks { stored.tasks[task.id] = task }
+        for task in tasks { stored[task.id] = task }
         return Dictionary(grouping: tasks, by: \.dossierId)
     }
 
@@ -85,8 +88,8 @@ struct SQLiteTransaction: StoreTransaction {
                              [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min().map(Codec.millis), dossier.duplicateKey,
                              try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
                              Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis)])
-        for task in dossier.tasks where stored.tasks[task.id] != task {
-            stored.tasks[task.id] = task
+        for task in dossier.tasks where stored[task.id] != task {
+            stored[task.id] = task
             try db.cachedStatement(sql: """
                 INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -162,26 +165,18 @@ struct SQLiteTransaction: StoreTransaction {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position"),
                          arguments: [agency]).map(Codec.delivery)
     }
-
-    func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
-        do {
-            try db.inSavepoint {
-                result = try body()
-                return .commit
-            }
-        } catch {
-            stored.tasks.removeAll()
-            throw error
-        }
-        guard let result else { throw DatabaseError(message: "savepoint produced no result") }
-        return result
-    }
 }
 
-/// See `SQLiteTransaction.stored`.
-private final class StoredTasks {
-    var tasks: [String: AgencyTask] = [:]
+/// See `SQLiteStatements.stored`: one write transaction's task rows as last read or written.
+final class StoredTasks: Sendable {
+    private let state = Mutex<[String: AgencyTask]>([:])
+
+    subscript(id: String) -> AgencyTask? {
+        get { state.withLock { $0[id] } }
+        set { state.withLock { $0[id] = newValue } }
+    }
+
+    func forget() { state.withLock { $0.removeAll() } }
 }
 
 /// Decoded documents keyed by their exact stored text, so a writer loading a row it read before and nobody
@@ -217,25 +212,8 @@ final class DecodedMemo<Value: Sendable>: Sendable {
     }
 }
 
-/// JSON documents and timestamps as stored.
-enum Codec {
-    static func millis(_ date: Date) -> Int64 { EventChain.millis(date) }
-
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
-    }
-
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-
+/// Rows as stored, decoded.
+extension Codec {
     static func delivery(_ row: Row) throws -> DeliveryRecord {
         let kindText: String = row["kind"]
         guard let kind = OutboxMessage.Kind(rawValue: kindText), let status = DeliveryStatus(rawValue: row["status"]) else {

@@ -1,46 +1,9 @@
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongStore
 
-public enum AlertStatus: String, Sendable, CaseIterable {
-    case open, acknowledged, resolved
-}
-
-/// One alert: raised once per condition (`conditionKey`), acknowledged by a supervisor, resolved when its
-/// condition clears.
-public struct AlertRecord: Sendable, Hashable {
-    public var id: String
-    public var type: AlertType
-    public var conditionKey: String
-    public var dossierId: String
-    public var taskId: String?
-    public var agency: String?
-    public var ward: String
-    public var openedAt: Date
-    public var dueAt: Date?
-    public var status: AlertStatus
-    public var message: String
-    public var acknowledgedAt: Date?
-    public var acknowledgedBy: String?
-    public var resolvedAt: Date?
-    public var resolution: String?
-    public var updatedAt: Date
-
-    public init(id: String, condition: AlertCondition, now: Date) {
-        self.id = id
-        self.type = condition.type
-        self.conditionKey = condition.key
-        self.dossierId = condition.dossierId
-        self.taskId = condition.taskId
-        self.agency = condition.agency
-        self.ward = condition.ward
-        self.openedAt = now
-        self.dueAt = condition.dueAt
-        self.status = .open
-        self.message = condition.message
-        self.updatedAt = now
-    }
-
+extension AlertRecord {
     static func from(_ row: Row) throws -> AlertRecord {
         let typeText: String = row["type"]
         guard let type = AlertType(rawValue: typeText), let status = AlertStatus(rawValue: row["status"]) else {
@@ -59,25 +22,7 @@ public struct AlertRecord: Sendable, Hashable {
     }
 }
 
-public struct AlertQuery: Sendable {
-    public var status: AlertStatus?
-    public var type: AlertType?
-    public var agency: String?
-    public var ward: String?
-    public var limit: Int
-    public var before: Int64?
-
-    public init(status: AlertStatus?, type: AlertType?, agency: String?, ward: String?, limit: Int, before: Int64?) {
-        self.status = status
-        self.type = type
-        self.agency = agency
-        self.ward = ward
-        self.limit = limit
-        self.before = before
-    }
-}
-
-extension SQLiteTransaction {
+extension SQLiteStatements {
     func activeAlerts(dossierId: String) throws -> [AlertRecord] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM alert WHERE dossier_id = ? AND status != 'resolved'"), arguments: [dossierId])
             .map(AlertRecord.from)
