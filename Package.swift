@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -44,6 +45,16 @@ let package = Package(
                 "LienThongCore",
                 "LienThongStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LienThongPostgres",
+            dependencies: [
+                "LienThongCore",
+                "LienThongStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -85,6 +96,7 @@ let package = Package(
                 "LienThongCore",
                 "LienThongStore",
                 "LienThongSQLite",
+                "LienThongPostgres",
                 "LienThongRuntime",
                 "LienThongHTTP",
             ],
@@ -96,6 +108,7 @@ let package = Package(
                 "LienThongCore",
                 "LienThongStore",
                 "LienThongSQLite",
+                "LienThongPostgres",
                 "LienThongRuntime",
                 "LienThongHTTP",
                 "LienThongTesting",

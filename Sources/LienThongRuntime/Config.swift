@@ -67,4 +67,6 @@ public struct LienThongConfig: Sendable {
     public var citizenMessages: CitizenSinkConfig
     /// The procedures offered (SPEC §2); nil: every shipped one whose agencies are all configured.
     public var procedures: [String]?
+    /// A SQLite file or a `postgres://` URL; `--database` and `LIENTHONG_DATABASE` take precedence.
+    public var database: String?
 }

@@ -26,6 +26,7 @@ public struct ConfigLoader: Sendable {
         "support": .object(["phone": .leaf, "email": .leaf]),
         "citizenMessages": .object(["sink": .leaf, "file": .leaf, "endpoint": .leaf]),
         "procedures": .leaf,
+        "database": .leaf,
     ])
 
     static func envName(_ key: String) -> String {
@@ -164,9 +165,11 @@ public struct ConfigLoader: Sendable {
                 return code
             }
         }
+        let database = try optionalString(m["database"], key: "database")
+        if let database, database.isEmpty { throw ConfigurationError(key: "database", "must be a file path or a postgres:// URL") }
         return LienThongConfig(timeZone: zone, calendar: calendar, calendarVersion: version, calendarDeclaresYears: declaresYears,
                                slaProfile: slaProfile, ackWindow: ackWindow, delivery: delivery, agencies: agencies,
-                               tokens: tokens, support: support, citizenMessages: citizenMessages, procedures: procedures)
+                               tokens: tokens, support: support, citizenMessages: citizenMessages, procedures: procedures, database: database)
     }
 
     static var shapeKeys: [String: Shape] {

@@ -59,9 +59,11 @@ public final class Engine: Sendable {
 
     func write<T: Sendable>(now: Date, _ body: @Sendable @escaping (any StoreTransaction, Commit) async throws -> T) async throws -> T {
         let workflow = self.workflow, renderer = self.renderer, ids = self.ids
-        let result = try await committer.submit { tx in
+        let command: @Sendable (any StoreTransaction) async throws -> T = { tx in
             try await body(tx) { decision in try await Self.commit(decision, tx, workflow: workflow, renderer: renderer, ids: ids, now: now) }
         }
+        // SQLite's one writer shares a transaction among concurrent commands; PostgreSQL runs each on its own.
+        let result = store.groupsCommits ? try await committer.submit(command) : try await store.transaction(command)
         doorbell.ring()
         timerBell.ring()
         changes.signal()

@@ -185,6 +185,12 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public var groupsCommits: Bool { true }
+
+    /// One process writes this file: there is nothing to watch.
+    public func watchChanges(_ onChange: @Sendable @escaping () -> Void) async throws {}
+    public var kind: String { "sqlite" }
+
     public func isWritable() async -> Bool {
         (try? await transaction { _ in }) != nil
     }

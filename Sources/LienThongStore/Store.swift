@@ -120,6 +120,14 @@ public protocol Store: TransactionRunner {
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool
+    /// Whether concurrent commands should share one transaction (group commit: SQLite's single writer) or each
+    /// run its own, concurrently (PostgreSQL).
+    var groupsCommits: Bool { get }
+    /// `sqlite` or `postgresql` (for /readyz and /metrics).
+    var kind: String { get }
+    /// Calls `onChange` after each commit made by another process sharing the database, until cancelled;
+    /// returns at once where no other process can write (SQLite).
+    func watchChanges(_ onChange: @Sendable @escaping () -> Void) async throws
 }
 
 /// JSON documents and timestamps as both backends store them: documents with sorted keys and dates in Unix

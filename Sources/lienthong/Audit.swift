@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
-import LienThongSQLite
 import LienThongStore
 
 struct Audit: AsyncParsableCommand {
@@ -11,15 +10,17 @@ struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute every dossier's hash chain; exit 1 naming the first event that does not match.")
 
-        @Option(help: "SQLite database file.")
-        var database = "data/lienthong.sqlite"
+        @Option(help: "SQLite database file or postgres:// URL (default: LIENTHONG_DATABASE, else data/lienthong.sqlite).")
+        var database: String?
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: database) else {
+            let database = database ?? ProcessInfo.processInfo.environment["LIENTHONG_DATABASE"] ?? "data/lienthong.sqlite"
+            guard StoreOpening.isPostgres(database) || FileManager.default.fileExists(atPath: database) else {
                 throw ValidationError("no database at \(database)")
             }
-            let store = try SQLiteStore(path: database)
+            let store = try await StoreOpening.open(database, create: false)
             let outcome = try await store.verifyEventLog()
+            await StoreOpening.close(store)
             if let bad = outcome.firstBreak {
                 let why = switch bad.reason {
                 case .wrongHash: "its hash does not match its content"

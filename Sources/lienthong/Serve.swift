@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
-    @Option(help: "SQLite database file (default: ./data/lienthong.sqlite).")
+    @Option(help: "SQLite database file (default: ./data/lienthong.sqlite) or a postgres://user:password@host:port/dbname URL, which several instances may share. Also LIENTHONG_DATABASE and the config key 'database'.")
     var database: String?
 
     @Option(help: "Demo only: 'on' runs simulated push agencies in-process (on port+1) so dossiers move by themselves; 'off' makes the agencies pull, so you play them.")
@@ -64,10 +64,16 @@ struct Serve: AsyncParsableCommand {
         for (code, reason) in catalog.notOffered {
             logger.notice("procedure not offered", metadata: ["procedure": "\(code)", "reason": "\(reason)"])
         }
-        let path = database ?? ProcessInfo.processInfo.environment["LIENTHONG_DATABASE"] ?? "data/lienthong.sqlite"
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let path = database ?? ProcessInfo.processInfo.environment["LIENTHONG_DATABASE"] ?? setup.config.database ?? "data/lienthong.sqlite"
+        let directory = StoreOpening.isPostgres(path) ? URL(fileURLWithPath: "data") : URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: path)
+        let store: any Store
+        do {
+            store = try await StoreOpening.open(path)
+        } catch {
+            FileHandle.standardError.write(Data("lienthong: cannot open the database \(StoreOpening.redacted(path)): \(error)\n".utf8))
+            throw ExitCode(75)
+        }
         let engine = setup.engine(store: store, clock: SystemWallClock())
         let transport = AsyncHTTPClientTransport()
         let sink: any CitizenSink
@@ -78,6 +84,7 @@ struct Serve: AsyncParsableCommand {
             sink = HTTPCitizenSink(endpoint: url, transport: transport, timeout: setup.config.delivery.timeout)
         }
         var services: [any Service] = [
+            StoreChangeWatcher(engine: engine),
             TimedRulesService(engine: engine),
             DeliveryWorker(engine: engine, endpoints: setup.pushEndpoints, transport: transport, citizenSink: sink,
                            timeout: setup.config.delivery.timeout),
@@ -107,7 +114,7 @@ struct Serve: AsyncParsableCommand {
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "lienthong"),
             onServerRunning: { _ in
-                logger.info("listening", metadata: ["address": "http://\(host):\(port)", "database": "\(path)",
+                logger.info("listening", metadata: ["address": "http://\(host):\(port)", "database": "\(StoreOpening.redacted(path))", "store": "\(store.kind)",
                                                     "calendar": "\(setup.workflow.calendar.version)",
                                                     "slaProfile": "\(setup.config.slaProfile)",
                                                     "push": "\(setup.pushEndpoints.keys.sorted().joined(separator: ","))"])
@@ -130,5 +137,6 @@ struct Serve: AsyncParsableCommand {
                 + [.init(service: app), .init(service: StreamShutdownService(signal: engine.changes))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await StoreOpening.close(store)
     }
 }
