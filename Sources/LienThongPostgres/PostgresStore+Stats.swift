@@ -91,4 +91,9 @@ extension PostgresStore {
         }
         return out
     }
+
+    public func eventCount() async throws -> Int {
+        for try await n in try await rows("SELECT count(*)::int FROM event").decode(Int.self) { return n }
+        return 0
+    }
 }

@@ -62,10 +62,15 @@ public final class PostgresStore: Store {
         while true {
             attempt += 1
             do {
-                return try await client.withTransaction(logger: logger) { [logger] connection in
-                    let result = try await body(PostgresWriteTransaction(connection: connection, logger: logger))
-                    _ = try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
-                    return result
+                do {
+                    return try await client.withTransaction(logger: logger) { [logger] connection in
+                        let result = try await body(PostgresWriteTransaction(connection: connection, logger: logger))
+                        _ = try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
+                        return result
+                    }
+                } catch let failed as PostgresTransactionError {
+                    // The command's own error (a refused command) as it was thrown; the database's otherwise.
+                    throw failed.closureError ?? failed.commitError ?? failed.beginError ?? failed
                 }
             } catch where attempt < 4 && Self.isRetryable(error) {
                 logger.debug("transaction retried", metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: error))"])

@@ -120,6 +120,8 @@ public protocol Store: TransactionRunner {
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool
+    /// Events in the log (benchmarks, audits).
+    func eventCount() async throws -> Int
     /// Whether concurrent commands should share one transaction (group commit: SQLite's single writer) or each
     /// run its own, concurrently (PostgreSQL).
     var groupsCommits: Bool { get }

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongPostgres
 import LienThongRuntime
 import LienThongSQLite
 import LienThongStore
@@ -41,8 +42,19 @@ public enum Fixtures {
                              activeProfile: "decree-63-2024", agencies: agencies, offered: offered)
     }
 
-    /// A fresh SQLite store in its own temporary directory.
-    public static func temporaryStore() throws -> (store: SQLiteStore, path: String) {
+    /// The backend the storage tests run on: PostgreSQL when `LIENTHONG_TEST_POSTGRES` names a server
+    /// (`postgres://user@host:port/db`; `.ci/run` starts a throwaway one and runs the suite a second time),
+    /// else SQLite.
+    public static var testPostgres: String? { ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"] }
+
+    /// A fresh store: a SQLite file in its own temporary directory, or a schema of its own on the test PostgreSQL.
+    /// `location` is the file path or the URL (what `--database` would take).
+    public static func temporaryStore() async throws -> (store: any Store, location: String) {
+        if let base = testPostgres {
+            let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&pool=4"
+            return (try await PostgresStore.open(url: url, instance: "test-\(schema.suffix(6))"), url)
+        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("test.sqlite").path

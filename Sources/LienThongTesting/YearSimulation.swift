@@ -164,7 +164,7 @@ public struct YearSimulation: Sendable {
             } while cursor != nil
         }
         let returned = try await store.returnedDossiers(from: .distantPast, to: .distantFuture, ward: nil).count
-        let events = try await (store as? SQLiteStore)?.eventCount() ?? 0
+        let events = try await store.eventCount()
         let days = Int(((arrivals.last ?? Date()).timeIntervalSince(arrivals.first ?? Date())) / 86_400) + 1
         return Report(dossiers: arrivals.count, workingDays: simulatedDays(of: yearDays), yearWorkingDays: yearDays, returned: returned, commands: commands, events: events, alertsRaised: raised,
                       alertsByType: byType, rejections: rejections, supplements: supplements, wallSeconds: wall, simulatedDays: days)

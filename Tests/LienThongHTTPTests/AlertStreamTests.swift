@@ -39,7 +39,7 @@ struct AlertStreamTests {
 
     @Test func streamsEachChangeAndResumesAfterLastEventId() async throws {
         let now = Fixtures.at("2026-03-04T09:00:00+07:00")
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.runLive { client in
             let port = try #require(client.port)
             // A rejection raises task-rejected at once; a withdrawal then resolves it: two changes.

@@ -22,7 +22,7 @@ struct BundleFlowTests {
     }
 
     @Test func fromIntakeToReturn() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let dossier = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now)).json
             let id = dossier["id"]?.string ?? ""
@@ -100,7 +100,7 @@ struct BundleFlowTests {
     }
 
     @Test func supplementAndResubmitOverHTTP() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let id = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now)).json["id"]?.string ?? ""
             let jid = try await Self.firstTask(client, TestApp.justice)["id"]?.string ?? ""
@@ -134,7 +134,7 @@ struct BundleFlowTests {
     }
 
     @Test func trackingShowsProgressWithoutPersonalData() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let dossier = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now)).json
             let jid = try await Self.firstTask(client, TestApp.justice)["id"]?.string ?? ""
@@ -153,7 +153,7 @@ struct BundleFlowTests {
     }
 
     @Test func auditFindsATamperedEvent() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             _ = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now))
             _ = try await Self.firstTask(client, TestApp.justice)
@@ -167,7 +167,7 @@ struct BundleFlowTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Tamper.binary.path)))
     func auditVerifyCommandExitsNonZeroNamingTheEvent() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             _ = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now))
         }
@@ -185,11 +185,21 @@ struct BundleFlowTests {
 enum Tamper {
     static let binary = Fixtures.repositoryRoot.appendingPathComponent(".build/debug/lienthong")
 
+    /// Rewrites an event behind the service's back, as someone with the database's files or superuser would.
     static func alterSecondEvent(databasePath: String) throws {
-        let sql = "DROP TRIGGER event_append_only_update; UPDATE event SET data = '{\"tampered\":true}' WHERE seq = 2;"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", databasePath, sql]
+        if databasePath.hasPrefix("postgres"), var url = URLComponents(string: databasePath) {
+            let schema = url.queryItems?.first { $0.name == "schema" }?.value ?? "public"
+            url.query = nil
+            process.arguments = ["psql", url.string ?? databasePath, "-v", "ON_ERROR_STOP=1", "-c", """
+                SET search_path TO \(schema); ALTER TABLE event DISABLE TRIGGER event_append_only;
+                UPDATE event SET data = '{"tampered":true}' WHERE seq = 2;
+                """]
+        } else {
+            let sql = "DROP TRIGGER event_append_only_update; UPDATE event SET data = '{\"tampered\":true}' WHERE seq = 2;"
+            process.arguments = ["sqlite3", databasePath, sql]
+        }
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

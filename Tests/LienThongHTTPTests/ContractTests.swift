@@ -29,8 +29,8 @@ struct ContractTests {
         return routes
     }
 
-    @Test func everyRouteInCodeIsInOpenAPIAndTheReverse() throws {
-        let app = try TestApp()
+    @Test func everyRouteInCodeIsInOpenAPIAndTheReverse() async throws {
+        let app = try await TestApp()
         let code = Set(app.routes.entries)
         let documented = try Self.openAPIRoutes()
         #expect(documented.count > 10)

@@ -9,7 +9,7 @@ import Testing
 @Suite("Dashboard")
 struct DashboardTests {
     @Test func pageIsVietnameseByDefaultEnglishOnRequestAndSelfContained() async throws {
-        let app = try TestApp()
+        let app = try await TestApp()
         try await app.run { client in
             let vi = try await client.send(.get, "/")
             #expect(vi.status == .ok)
@@ -29,7 +29,7 @@ struct DashboardTests {
     }
 
     @Test func panelsAreForSupervisorsOnly() async throws {
-        let app = try TestApp()
+        let app = try await TestApp()
         try await app.run { client in
             let anonymous = try await client.send(.get, "/dashboard/panels")
             let ward = try await client.send(.get, "/dashboard/panels", token: TestApp.ward)
@@ -44,7 +44,7 @@ struct DashboardTests {
     /// At 16:00 it is at risk with 1 office hour (0.1 working day of 9 hours) left; on Tue at 11:00 it is 3 office
     /// hours (0.3 working day) late.
     @Test func panelsShowLatenessInWorkingDays() async throws {
-        let app = try TestApp(now: Fixtures.at("2026-03-02T09:00:00+07:00"))
+        let app = try await TestApp(now: Fixtures.at("2026-03-02T09:00:00+07:00"))
         try await app.run { client in
             let d = try await client.send(.post, "/v1/dossiers", token: TestApp.ward,
                                           json: Fixtures.birthDossier(receivedAt: app.clock.now())).json
@@ -71,7 +71,7 @@ struct DashboardTests {
     }
 
     @Test func searchFindsByIdOrTrackingCodeAndEscapesWhatItEchoes() async throws {
-        let app = try TestApp()
+        let app = try await TestApp()
         try await app.run { client in
             let d = try await client.send(.post, "/v1/dossiers", token: TestApp.ward,
                                           json: Fixtures.birthDossier(receivedAt: app.clock.now())).json

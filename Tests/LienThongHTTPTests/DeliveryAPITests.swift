@@ -12,7 +12,7 @@ struct DeliveryAPITests {
     static let appendixA = Fixtures.repositoryRoot.appendingPathComponent("Schemas/examples/config.appendix-a.json")
 
     @Test func deadLettersAreListedAndRedrivenBySupervisorsOnly() async throws {
-        let app = try TestApp(now: now, configFile: Self.appendixA)
+        let app = try await TestApp(now: now, configFile: Self.appendixA)
         let transport = RecordingTransport()
         transport.answer(.gone)
         let worker = DeliveryWorker(engine: app.engine, endpoints: ["justice": .init(url: URL(string: "http://127.0.0.1:9/hooks")!,

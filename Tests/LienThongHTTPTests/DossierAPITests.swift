@@ -11,7 +11,7 @@ struct DossierAPITests {
     let now = Fixtures.at("2026-03-04T10:00:00+07:00")
 
     @Test func authenticationAndRoles() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         let body = Fixtures.birthDossier(receivedAt: now)
         try await app.run { client in
             let missing = try await client.send(.get, "/v1/dossiers")
@@ -33,7 +33,7 @@ struct DossierAPITests {
     }
 
     @Test func createReturnsDossierWithLocationAndDeadlines() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let response = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now))
             #expect(response.status == .created)
@@ -54,7 +54,7 @@ struct DossierAPITests {
     }
 
     @Test func idempotencyKeyReplaysAndRefusesADifferentBody() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let body = Fixtures.birthDossier(receivedAt: now)
             let first = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: body, headers: [HTTPField.Name("Idempotency-Key")!: "abc-1"])
@@ -71,7 +71,7 @@ struct DossierAPITests {
     }
 
     @Test func duplicateChildIsRefusedNamingTheExistingDossier() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let first = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: now))
             let nfd = Fixtures.birthDossier(receivedAt: now, childName: "Nguyễn Thị An".decomposedStringWithCanonicalMapping)
@@ -84,7 +84,7 @@ struct DossierAPITests {
     }
 
     @Test func nfdInputIsStoredNFC() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let nfd = Fixtures.birthDossier(receivedAt: now, childName: "Nguyễn Thị An".decomposedStringWithCanonicalMapping)
             let created = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: nfd)
@@ -95,7 +95,7 @@ struct DossierAPITests {
     }
 
     @Test func badInputGetsProblemsAndChangesNothing() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let notJSON = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, raw: "{not json")
             #expect(notJSON.status == .badRequest)
@@ -122,7 +122,7 @@ struct DossierAPITests {
     }
 
     @Test func unknownRouteAndWrongMethodAreProblems() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let missing = try await client.send(.get, "/v1/nothing-here", token: TestApp.supervisor)
             #expect(missing.status == .notFound)
@@ -134,7 +134,7 @@ struct DossierAPITests {
     }
 
     @Test func listingFiltersAndPaginatesNewestFirst() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             var ids: [String] = []
             for (i, name) in ["Nguyễn Văn A", "Nguyễn Văn B", "Nguyễn Văn C"].enumerated() {
@@ -158,7 +158,7 @@ struct DossierAPITests {
     }
 
     @Test func deadlineCalculator() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let r = try await client.send(.get, "/v1/calendar/deadline?from=2026-02-13T16:00:00%2B07:00&workingDays=3", token: TestApp.police)
             #expect(r.json["startDay"] == "2026-02-23")
@@ -171,7 +171,7 @@ struct DossierAPITests {
     }
 
     @Test func healthAndReadiness() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let health = try await client.send(.get, "/healthz")
             let ready = try await client.send(.get, "/readyz")

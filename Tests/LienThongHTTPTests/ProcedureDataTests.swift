@@ -23,7 +23,7 @@ struct ProcedureDataTests {
     }
 
     @Test func deathBundleEndToEndWithFuneralAllowance() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             let created = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.deathDossier(receivedAt: now))
             #expect(created.status == .created)
@@ -61,7 +61,7 @@ struct ProcedureDataTests {
     }
 
     @Test func refusedDeathDossiersChangeNothing() async throws {
-        let app = try TestApp(now: now)
+        let app = try await TestApp(now: now)
         try await app.run { client in
             var body = Fixtures.deathDossier(receivedAt: now).objectValue ?? [:]
             body["include"] = ["survivor-benefit"]
@@ -77,7 +77,7 @@ struct ProcedureDataTests {
     @Test func aProcedureDefinedOnlyInAFixtureFolderRunsEndToEnd() async throws {
         let schemas = try Fixtures.schemas(procedureFixture: "third-procedure")
         let config = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/third-procedure/config.json")
-        let app = try TestApp(now: now, configFile: config, schemas: schemas)
+        let app = try await TestApp(now: now, configFile: config, schemas: schemas)
         let body: JSONValue = ["procedure": "land-transfer", "ward": "00004", "include": [],
                                "parcel": ["address": "Thửa 12, tờ bản đồ 5, phường Minh Khai", "area": "120"],
                                "seller": ["fullName": "Lê Văn Bán", "personalId": "001070000001"],

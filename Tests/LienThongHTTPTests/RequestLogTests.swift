@@ -38,7 +38,7 @@ struct RequestLogTests {
     /// logging middleware, so this checks that what it learns reaches the line).
     @Test func oneLinePerRequestWithIdsAndActor() async throws {
         let recorder = RecordingLogHandler()
-        let base = try TestApp()
+        let base = try await TestApp()
         let setup = try ServiceSetup(configFile: nil, environment: [:], schemas: Fixtures.schemas, today: base.clock.now())
         let built = LienThongRouter.build(HTTPServices(engine: base.engine, authenticator: Authenticator(config: setup.config),
                                                        logger: Logger(label: "test.http") { _ in recorder }))

@@ -15,7 +15,7 @@ struct StatsAPITests {
     /// tasks (started Tue 10:00, due Thu 5 Mar 17:00) stay open; on Fri 6 Mar 09:00 they are overdue.
     @Test func figuresMatchAHandComputedPeriod() async throws {
         let at = Fixtures.at
-        let app = try TestApp(now: at("2026-03-02T09:00:00+07:00"))
+        let app = try await TestApp(now: at("2026-03-02T09:00:00+07:00"))
         try await app.run { client in
             func post(_ token: String, _ task: String, _ body: JSONValue) async throws {
                 let r = try await client.send(.post, "/v1/tasks/\(task)/events", token: token, json: body)

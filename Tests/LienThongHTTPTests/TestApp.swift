@@ -23,19 +23,20 @@ struct TestApp {
 
     let clock: ManualWallClock
     let engine: Engine
-    let store: SQLiteStore
+    let store: any Store
+    /// The SQLite file or PostgreSQL URL (what `--database` takes).
     let databasePath: String
     let routes: RouteTable
     let application: Application<RouterResponder<AppRequestContext>>
 
     /// - Parameter configFile: nil for the demo configuration (pull agencies).
-    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil, schemas: SchemaFiles = Fixtures.schemas) throws {
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil, schemas: SchemaFiles = Fixtures.schemas) async throws {
         clock = ManualWallClock(now)
         // A second ward officer through environment overrides (also exercises them).
         let setup = try ServiceSetup(configFile: configFile, environment: [
             "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
         ], schemas: schemas, today: now)
-        (store, databasePath) = try Fixtures.temporaryStore()
+        (store, databasePath) = try await Fixtures.temporaryStore()
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
                                                        streamKeepAlive: .milliseconds(200)))

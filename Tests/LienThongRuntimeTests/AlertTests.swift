@@ -10,11 +10,11 @@ import Testing
 struct AlertHarness {
     let clock: ManualWallClock
     let engine: Engine
-    let store: SQLiteStore
+    let store: any Store
 
-    init(now: Date) throws {
+    init(now: Date) async throws {
         clock = ManualWallClock(now)
-        store = try Fixtures.temporaryStore().store
+        store = try await Fixtures.temporaryStore().store
         engine = Fixtures.setup(today: now).engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
     }
 
@@ -50,7 +50,7 @@ struct AlertTests {
     static let ms: TimeInterval = 0.001
 
     @Test func atRiskThenOverdueForASameDayTask() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T10:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T10:00:00+07:00"))
         let d = try await h.intake()
         // 7 office hours until 17:00; 75% is reached at 15:15.
         #expect(try await h.store.nextTimer() == at("2026-03-04T15:15:00+07:00"))
@@ -84,7 +84,7 @@ struct AlertTests {
     @Test func atRiskAcrossTetCountsOnlyWorkingTime() async throws {
         // Received Fri 13 Feb 16:00 (after cutoff): due Mon 23 Feb 17:00; window 1 h Friday + 9 h Monday;
         // 75% = 7.5 h → Mon 23 Feb 14:30, nothing during Tết.
-        let h = try AlertHarness(now: at("2026-02-13T16:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-02-13T16:00:00+07:00"))
         _ = try await h.intake()
         #expect(try await h.store.nextTimer() == at("2026-02-23T14:30:00+07:00"))
         try await h.fire(at: at("2026-02-18T12:00:00+07:00"))
@@ -95,7 +95,7 @@ struct AlertTests {
 
     @Test func makeUpSaturdayIsAWorkingDayForAlerts() async throws {
         // Received Fri 21 Aug 16:00: the start day is the make-up Saturday 22 Aug; due Sat 17:00, at risk Sat 14:30.
-        let h = try AlertHarness(now: at("2026-08-21T16:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-08-21T16:00:00+07:00"))
         _ = try await h.intake()
         #expect(try await h.store.nextTimer() == at("2026-08-22T14:30:00+07:00"))
         try await h.fire(at: at("2026-08-22T17:00:00.001+07:00"))
@@ -104,7 +104,7 @@ struct AlertTests {
     }
 
     @Test func unacknowledgedHandoffRaisedAfterTheAckWindowAndClearedByTheAck() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T08:30:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T08:30:00+07:00"))
         let d = try await h.intake()
         _ = try await h.engine.disclose(taskIds: [d.tasks[0].id], to: Fixtures.justice)
         try await h.fire(at: at("2026-03-04T12:29:59.999+07:00"))
@@ -117,7 +117,7 @@ struct AlertTests {
     }
 
     @Test func rejectionRaisesAtOnceAndResubmissionClearsIt() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         let d = try await h.intake()
         try await h.event(d.tasks[0].id, ["eventId": "a", "type": "acknowledged"])
         try await h.event(d.tasks[0].id, ["eventId": "r", "type": "rejected", "reason": "Quê quán không hợp lệ"])
@@ -134,7 +134,7 @@ struct AlertTests {
     }
 
     @Test func supplementWaitingMoreThanTwoWorkingDays() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         let d = try await h.intake()
         try await h.event(d.tasks[0].id, ["eventId": "a", "type": "acknowledged"])
         h.clock.set(at("2026-03-04T11:00:00+07:00"))
@@ -151,7 +151,7 @@ struct AlertTests {
     }
 
     @Test func resultNotReturnedWithinOneWorkingDay() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         let d = try await h.intake()
         let results: [(Int, Actor, JSONValue)] = [
             (0, Fixtures.justice, ["personalId": "001226012345", "birthCertificateNo": "1"]),
@@ -175,7 +175,7 @@ struct AlertTests {
     }
 
     @Test func rescheduleIsRecordedOnTheOverdueAlertAndMissingTheNewDateRaisesItAgain() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         let d = try await h.intake()
         let task = d.tasks[0].id
         try await h.event(task, ["eventId": "a", "type": "acknowledged"])
@@ -193,7 +193,7 @@ struct AlertTests {
     }
 
     @Test func acknowledgeKeepsTheAlertActiveUntilItClears() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         let d = try await h.intake()
         try await h.event(d.tasks[0].id, ["eventId": "a", "type": "acknowledged"])
         try await h.event(d.tasks[0].id, ["eventId": "r", "type": "rejected", "reason": "x"])
@@ -209,7 +209,7 @@ struct AlertTests {
     }
 
     @Test func dossierOverdueClearsWhenTheDossierIsWithdrawnAndStopsForASupplement() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         let first = try await h.intake()
         try await h.fire(at: at("2026-03-09T17:00:00.001+07:00"))
         #expect(try await h.open(.dossierOverdue).map(\.dossierId) == [first.id])
@@ -222,7 +222,7 @@ struct AlertTests {
     }
 
     @Test func restartRaisesEverythingAlreadyDueAtOnce() async throws {
-        let h = try AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: at("2026-03-04T09:00:00+07:00"))
         for i in 0..<5 {
             _ = try await h.engine.createDossier(body: Fixtures.birthDossier(receivedAt: h.clock.now(), motherId: "00119501230\(i)"),
                                                  idempotencyKey: nil, actor: Fixtures.wardOfficer)
@@ -242,7 +242,7 @@ struct AlertTests {
 @Suite("Delivery alerts")
 struct DeliveryAlertTests {
     @Test func threeFailuresInARowThenDeadLetterThenRedrive() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         _ = try await h.intake()
         h.transport.answer(.failed(status: 502, error: "HTTP 502"))
         func open(_ type: AlertType) async throws -> [AlertRecord] {

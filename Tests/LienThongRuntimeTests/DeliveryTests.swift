@@ -12,17 +12,17 @@ struct PushHarness {
     let clock: ManualWallClock
     let setup: ServiceSetup
     let engine: Engine
-    let store: SQLiteStore
+    let store: any Store
     let transport = RecordingTransport()
     let sink = RecordingCitizenSink()
     let worker: DeliveryWorker
     let supervisor = Actor(role: .supervisor)
 
-    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00")) throws {
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00")) async throws {
         clock = ManualWallClock(now)
         setup = try ServiceSetup(configFile: Fixtures.repositoryRoot.appendingPathComponent("Schemas/examples/config.appendix-a.json"),
                                  environment: [:], schemas: Fixtures.schemas, today: now)
-        store = try Fixtures.temporaryStore().store
+        store = try await Fixtures.temporaryStore().store
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         worker = DeliveryWorker(engine: engine, endpoints: setup.pushEndpoints, transport: transport, citizenSink: sink, timeout: 10)
     }
@@ -44,7 +44,7 @@ struct PushHarness {
 @Suite("Push handoff: outbox, signatures, retries, dead letters")
 struct DeliveryTests {
     @Test func intakeWritesTheHandoffAndTheCitizenMessageAndTheWorkerSendsThemSigned() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         let d = try await h.intake()
         let pending = try await h.deliveries(.pending)
         #expect(Set(pending.map(\.kind)) == [.taskAssigned, .citizenReceived])
@@ -77,7 +77,7 @@ struct DeliveryTests {
     }
 
     @Test func failedAttemptsRetryOnTheScheduleWithTheSameWebhookId() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         let d = try await h.intake()
         h.transport.answer(.failed(status: 500, error: "HTTP 500"))
         try await h.worker.runOnce()
@@ -102,7 +102,7 @@ struct DeliveryTests {
     }
 
     @Test func maxAgeMakesADeadLetterAndRedriveSendsTheSameIdAgain() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         let d = try await h.intake()
         h.transport.answer(.failed(status: nil, error: "connection refused"))
         var dead: DeliveryRecord?
@@ -129,7 +129,7 @@ struct DeliveryTests {
     }
 
     @Test func goneStopsRetryingAtOnce() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         _ = try await h.intake()
         h.transport.answer(.gone)
         try await h.worker.runOnce()
@@ -139,7 +139,7 @@ struct DeliveryTests {
     }
 
     @Test func unacknowledgedTaskIsRedeliveredAfterTheAckWindow() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         let d = try await h.intake()
         try await h.worker.runOnce()
         h.clock.advance(by: 4 * 3600 - 1)
@@ -160,7 +160,7 @@ struct DeliveryTests {
     }
 
     @Test func supplementUpdatesAndWithdrawCancelsThePushAgency() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         let d = try await h.intake()
         try await h.worker.runOnce()
         let taskId = d.tasks[0].id
@@ -184,7 +184,7 @@ struct DeliveryTests {
     }
 
     @Test func cancellationSupersedesAnUnsentHandoff() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         let d = try await h.intake()
         _ = try await h.engine.wardCommand(dossierId: d.id, actor: Fixtures.wardOfficer) { workflow, dossier, now in
             try workflow.withdraw(dossier, reason: "rút hồ sơ", actor: Fixtures.wardOfficer, now: now)
@@ -212,7 +212,7 @@ struct DeliveryTests {
     }
 
     @Test func aRefusedCommandWritesNoOutboxRow() async throws {
-        let h = try PushHarness()
+        let h = try await PushHarness()
         _ = try await h.intake()
         let before = try await h.deliveries().count
         await #expect(throws: DomainError.self) { try await h.intake() }

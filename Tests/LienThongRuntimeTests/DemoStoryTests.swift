@@ -13,7 +13,7 @@ struct DemoStoryTests {
     @Test(arguments: ["2026-11-24T09:10:00+07:00", "2026-11-24T16:05:00+07:00", "2026-11-24T22:30:00+07:00",
                       "2026-11-28T11:00:00+07:00", "2026-11-30T07:45:00+07:00"])
     func seedRaisesTheStoryAlerts(now: String) async throws {
-        let h = try AlertHarness(now: Fixtures.at(now))
+        let h = try await AlertHarness(now: Fixtures.at(now))
         let story = DemoStory(engine: h.engine)
         try await story.seed()
         let open = try await h.open()
@@ -37,8 +37,8 @@ struct DemoStoryTests {
         #expect(try await h.store.dossiers(DossierQuery(now: h.clock.now(), limit: 100)).items.count == count)
     }
 
-    @Test func scriptedTroubleHappensOnce() throws {
-        let h = try! AlertHarness(now: Fixtures.at("2026-11-24T10:00:00+07:00"))
+    @Test func scriptedTroubleHappensOnce() async throws {
+        let h = try! await AlertHarness(now: Fixtures.at("2026-11-24T10:00:00+07:00"))
         let story = DemoStory(engine: h.engine)
         func task(_ name: String) -> JSONValue { ["id": "t", "payload": ["child": ["fullName": .string(name)]]] }
         #expect(story.plan(agency: "police", type: "task.assigned", task: task("Trần Bảo Ngọc")) != .normal)
@@ -53,7 +53,7 @@ struct DemoStoryTests {
 
     /// The demo's ward officer resubmits a rejected task with the correction, a few seconds later.
     @Test func theWardResubmitsARejection() async throws {
-        let h = try AlertHarness(now: Fixtures.at("2026-11-24T10:00:00+07:00"))
+        let h = try await AlertHarness(now: Fixtures.at("2026-11-24T10:00:00+07:00"))
         let story = DemoStory(engine: h.engine)
         let d = try await h.intake()
         let justice = d.tasks[0].id

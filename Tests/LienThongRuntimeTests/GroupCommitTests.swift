@@ -10,7 +10,7 @@ import Testing
 @Suite("Group commit")
 struct GroupCommitTests {
     @Test func concurrentCommandsShareTransactionsAndARefusedOneRollsBackAlone() async throws {
-        let h = try AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
         // 60 concurrent intakes: 50 distinct children and 10 repeats of child 0..9 (duplicates).
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for n in 0..<60 {
@@ -39,7 +39,7 @@ struct GroupCommitTests {
 @Suite("Task counters (for /metrics)")
 struct TaskCounterTests {
     @Test func triggerKeptCountsMatchTheTasks() async throws {
-        let h = try AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
         var dossiers: [Dossier] = []
         for i in 0..<4 {
             dossiers.append(try await h.engine.createDossier(body: Fixtures.birthDossier(receivedAt: h.clock.now(), motherId: "00119501111\(i)"),
@@ -95,7 +95,7 @@ final class GatedRunner: TransactionRunner {
 extension GroupCommitTests {
     /// The caller that led a batch is answered when its batch commits, not when the queue behind it runs dry.
     @Test func theLeaderIsAnsweredAfterItsOwnBatch() async throws {
-        let runner = GatedRunner(store: try Fixtures.temporaryStore().store)
+        let runner = GatedRunner(store: try await Fixtures.temporaryStore().store)
         let committer = GroupCommitter(store: runner)
         let committed = CommitLog()
         let leader = Task { try await committer.submit { _ in committed.append("a") } }

@@ -11,7 +11,7 @@ struct StoreWriteTests {
     /// Saving rewrites only the tasks that changed since the transaction read them; a savepoint that rolls back
     /// must not leave the store believing its task write happened.
     @Test func aTaskChangedInARolledBackSavepointIsWrittenAgainLater() async throws {
-        let h = try AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
         let dossier = try await h.intake()
         let taskId = dossier.tasks[0].id
         struct Refused: Error {}

@@ -12,7 +12,7 @@ struct YearSimulationTests {
     /// scripted trouble happens, alerts are raised by the timers and the event log still verifies.
     @Test func aSmallYearRunsToTheEnd() async throws {
         let clock = ManualWallClock(Fixtures.at("2026-01-01T08:00:00+07:00"))
-        let store = try Fixtures.temporaryStore().store
+        let store = try await Fixtures.temporaryStore().store
         let engine = Fixtures.setup(today: clock.now()).engine(store: store, clock: clock)
         let simulation = YearSimulation(parameters: .init(dossiers: 120, rejectRate: 0.05, supplementRate: 0.1, slowRate: 0.1),
                                         engine: engine, clock: clock)
@@ -36,7 +36,7 @@ extension YearSimulationTests {
     /// A slice of a full-size year: only the first working days' dossiers, at the yearly rate.
     @Test func aSliceRunsOnlyTheFirstWorkingDaysAtTheYearlyRate() async throws {
         let clock = ManualWallClock(Fixtures.at("2026-01-01T08:00:00+07:00"))
-        let store = try Fixtures.temporaryStore().store
+        let store = try await Fixtures.temporaryStore().store
         let engine = Fixtures.setup(today: clock.now()).engine(store: store, clock: clock)
         let simulation = YearSimulation(parameters: .init(dossiers: 5000, workingDays: 2), engine: engine, clock: clock)
         let report = try await simulation.run()
