@@ -6,11 +6,11 @@ import time
 import urllib.request
 
 
-def start_server(binary, port, workdir, config, cwd=None, extra=()):
-    """Starts `lienthong serve` on `port` with the database in `workdir` (config None: the embedded demo);
-    returns once /healthz answers."""
-    log = open(os.path.join(workdir, "serve.log"), "a")
-    args = [binary, "serve", "--port", str(port), "--database", os.path.join(workdir, "db.sqlite")]
+def start_server(binary, port, workdir, config, cwd=None, extra=(), database=None, log_name="serve.log"):
+    """Starts `lienthong serve` on `port` with the database in `workdir`, or `database` (a file or a postgres://
+    URL); config None: the embedded demo. Returns once /healthz answers."""
+    log = open(os.path.join(workdir, log_name), "a")
+    args = [binary, "serve", "--port", str(port), "--database", database or os.path.join(workdir, "db.sqlite")]
     if config:
         args += ["--config", config]
     args += list(extra)
