@@ -22,7 +22,9 @@ struct PublicController: Sendable {
         guard await engine.store.isWritable() else {
             throw Problem(.serviceUnavailable, slug: "not-ready", title: "Not ready", detail: "the database is not writable")
         }
-        return JSONIO.response(["status": "ready", "database": "writable", "migrations": "done"])
+        let leases = (try? await engine.store.leasesHeld(now: engine.clock.now())) ?? 0
+        return JSONIO.response(["status": "ready", "database": "writable", "migrations": "done", "store": .string(engine.store.kind),
+                                "leases": .number(Double(leases))])
     }
 
     @Sendable func metricsText(_ request: Request, context: AppRequestContext) async throws -> Response {

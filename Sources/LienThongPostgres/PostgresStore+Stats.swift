@@ -92,6 +92,28 @@ extension PostgresStore {
         return out
     }
 
+    public func dossierGauges(now: Date) async throws -> (received: [DossierCount], open: [String: Int], overdue: Int) {
+        var received: [DossierCount] = []
+        for try await (procedure, channel, n) in try await rows("""
+            SELECT procedure, COALESCE(document::jsonb->>'channel', 'counter'), count(*)::int FROM dossier GROUP BY 1, 2
+            """).decode((String, String, Int).self) {
+            received.append(DossierCount(procedure: procedure, channel: channel, count: n))
+        }
+        let open = try await counts("SELECT status, count(*)::int FROM dossier WHERE status NOT IN ('returned','withdrawn') GROUP BY status")
+        var overdue = 0
+        for try await n in try await rows("""
+            SELECT count(*)::int FROM dossier WHERE status NOT IN ('returned','withdrawn') AND NOT paused AND due_at < \(Codec.millis(now))
+            """).decode(Int.self) { overdue = n }
+        return (received, open, overdue)
+    }
+
+    public func leasesHeld(now: Date) async throws -> Int {
+        for try await n in try await rows("""
+            SELECT count(*)::int FROM delivery WHERE status = 'pending' AND claimed_by = \(instance) AND lease_until > \(Codec.millis(now))
+            """).decode(Int.self) { return n }
+        return 0
+    }
+
     public func eventCount() async throws -> Int {
         for try await n in try await rows("SELECT count(*)::int FROM event").decode(Int.self) { return n }
         return 0

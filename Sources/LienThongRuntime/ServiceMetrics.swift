@@ -1,23 +1,60 @@
 import Foundation
+import LienThongCore
 import LienThongStore
 import Metrics
 import Synchronization
 
 /// Gauges read from the database when `/metrics` is scraped: open tasks by agency and status, overdue tasks by
-/// agency, active alerts by type. Label sets that disappear are set back to 0.
+/// agency, active alerts by type, dossiers received by procedure and channel, open dossiers by status, overdue
+/// dossiers. Every series the procedures and agencies can have is present at 0 from start-up; label sets that
+/// disappear are set back to 0.
 public final class ServiceMetrics: Sendable {
     let store: any Store
     let clock: any WallClock
-    private let seen = Mutex<Set<[String]>>([])
+    private let seen: Mutex<Set<[String]>>
 
-    public init(store: any Store, clock: any WallClock) {
+    public static let openTaskStatuses = ["pending", "delivered", "acknowledged", "awaiting-supplement", "rejected"]
+    public static let openDossierStatuses = ["in-progress", "ready-to-return", "action-required"]
+
+    public init(store: any Store, clock: any WallClock, catalog: ProcedureCatalog) {
         self.store = store
         self.clock = clock
+        var zero = Set<[String]>()
+        for agency in catalog.agencies {
+            for status in Self.openTaskStatuses { zero.insert(["lienthong_open_tasks", "agency", agency, "status", status]) }
+            zero.insert(["lienthong_overdue_tasks", "agency", agency])
+            for outcome in ["delivered", "failed", "gone"] {
+                Counter(label: "lienthong_delivery_attempts_total", dimensions: [("agency", agency), ("outcome", outcome)]).increment(by: 0)
+            }
+            Counter(label: "lienthong_dead_letters_total", dimensions: [("agency", agency)]).increment(by: 0)
+        }
+        for type in AlertType.allCases { zero.insert(["lienthong_open_alerts", "type", type.rawValue]) }
+        for procedure in catalog.procedures.keys {
+            for channel in ["counter", "online"] { zero.insert(["lienthong_dossiers_received", "procedure", procedure, "channel", channel]) }
+        }
+        for status in Self.openDossierStatuses { zero.insert(["lienthong_open_dossiers", "status", status]) }
+        zero.insert(["lienthong_overdue_dossiers"])
+        seen = Mutex(zero)
+        for key in zero { Self.record(key, 0) }
+    }
+
+    static func record(_ key: [String], _ value: Int) {
+        var dimensions: [(String, String)] = []
+        var i = 1
+        while i + 1 < key.count {
+            dimensions.append((key[i], key[i + 1]))
+            i += 2
+        }
+        Gauge(label: key[0], dimensions: dimensions).record(value)
     }
 
     public func update() async {
-        guard let g = try? await store.gauges(now: clock.now()) else { return }
+        let now = clock.now()
+        guard let g = try? await store.gauges(now: now), let d = try? await store.dossierGauges(now: now) else { return }
         var current: [[String]: Int] = [:]
+        for count in d.received { current[["lienthong_dossiers_received", "procedure", count.procedure, "channel", count.channel], default: 0] += count.count }
+        for (status, n) in d.open { current[["lienthong_open_dossiers", "status", status]] = n }
+        current[["lienthong_overdue_dossiers"]] = d.overdue
         for (agency, byStatus) in g.tasks {
             for (status, n) in byStatus { current[["lienthong_open_tasks", "agency", agency, "status", status]] = n }
         }
@@ -29,14 +66,6 @@ public final class ServiceMetrics: Sendable {
             return gone
         }
         for key in stale { current[key] = current[key] ?? 0 }
-        for (key, value) in current {
-            var dimensions: [(String, String)] = []
-            var i = 1
-            while i + 1 < key.count {
-                dimensions.append((key[i], key[i + 1]))
-                i += 2
-            }
-            Gauge(label: key[0], dimensions: dimensions).record(value)
-        }
+        for (key, value) in current { Self.record(key, value) }
     }
 }

@@ -89,6 +89,23 @@ extension SQLiteStore {
         }
     }
 
+    public func dossierGauges(now: Date) async throws -> (received: [DossierCount], open: [String: Int], overdue: Int) {
+        try await pool.read { db in
+            let received = try Row.fetchAll(db, sql: """
+                SELECT procedure, json_extract(document, '$.channel') AS channel, count(*) AS n FROM dossier GROUP BY 1, 2
+                """).map { DossierCount(procedure: $0["procedure"], channel: $0["channel"] ?? "counter", count: $0["n"]) }
+            let open = Dictionary(try Row.fetchAll(db, sql: """
+                SELECT status, count(*) AS n FROM dossier WHERE status NOT IN ('returned','withdrawn') GROUP BY status
+                """).map { ($0["status"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
+            let overdue = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM dossier WHERE status NOT IN ('returned','withdrawn') AND paused = 0 AND due_at < ?
+                """, arguments: [Codec.millis(now)]) ?? 0
+            return (received, open, overdue)
+        }
+    }
+
+    public func leasesHeld(now: Date) async throws -> Int { 0 }
+
     /// Events in the log (benchmarks).
     public func eventCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }

@@ -37,6 +37,19 @@ public struct TaskQuery: Sendable {
     }
 }
 
+/// A count of dossiers by procedure and channel.
+public struct DossierCount: Sendable, Hashable {
+    public var procedure: String
+    public var channel: String
+    public var count: Int
+
+    public init(procedure: String, channel: String, count: Int) {
+        self.procedure = procedure
+        self.channel = channel
+        self.count = count
+    }
+}
+
 /// One page of a listing, newest first; `next` is the position to continue from.
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
@@ -120,6 +133,11 @@ public protocol Store: TransactionRunner {
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool
+    /// Dossiers received by (procedure, channel), dossiers not yet returned or withdrawn by status, and how many of
+    /// those are past due (for /metrics).
+    func dossierGauges(now: Date) async throws -> (received: [DossierCount], open: [String: Int], overdue: Int)
+    /// Outbox messages this instance holds a live claim on (PostgreSQL leases; 0 on SQLite).
+    func leasesHeld(now: Date) async throws -> Int
     /// Events in the log (benchmarks, audits).
     func eventCount() async throws -> Int
     /// Whether concurrent commands should share one transaction (group commit: SQLite's single writer) or each

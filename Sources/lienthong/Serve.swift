@@ -43,7 +43,11 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format) }
         let logger = Logger(label: "lienthong")
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let instance = StoreOpening.instanceName
+        // Every series says which instance answered the scrape (several may share one database).
+        factory.nameAndLabelSanitizer = { name, labels in (name, labels + [("instance", instance)]) }
+        MetricsSystem.bootstrap(factory)
 
         guard let schemas = SchemaFiles.locate() else {
             throw ValidationError("cannot find the Schemas/ folder: run from the repository or set LIENTHONG_SCHEMAS")
@@ -103,7 +107,7 @@ struct Serve: AsyncParsableCommand {
                                                              plan: { story.plan(agency: $0, type: $1, task: $2) }),
                                             resultTypes: catalog.resultTypes))
         }
-        let gauges = ServiceMetrics(store: store, clock: SystemWallClock())
+        let gauges = ServiceMetrics(store: store, clock: SystemWallClock(), catalog: setup.workflow.catalog)
         let http = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
                                 logger: Logger(label: "lienthong.http"), metrics: {
                                     await gauges.update()

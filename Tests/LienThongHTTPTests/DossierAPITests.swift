@@ -178,6 +178,8 @@ struct DossierAPITests {
             let page = try await client.send(.get, "/")
             #expect(health.status == .ok)
             #expect(ready.json["status"] == "ready")
+            #expect(ready.json["store"]?.string == (Fixtures.testPostgres == nil ? "sqlite" : "postgresql"))
+            #expect(ready.json["leases"] == 0)
             #expect(page.text.contains("Giám sát"))
         }
     }

@@ -57,6 +57,13 @@ struct TaskCounterTests {
         let backlog = try await h.store.agencyBacklog(now: h.clock.now(), ward: nil)
         #expect(backlog.waitingForAck["justice"] == 2)
         #expect(try await h.store.agencyBacklog(now: h.clock.now(), ward: "00004").waitingForAck["justice"] == 2)
+        // Dossier series: received by procedure and channel (withdrawn ones too), open by status, overdue.
+        let soon = try await h.store.dossierGauges(now: Fixtures.at("2026-03-05T09:00:00+07:00"))
+        #expect(soon.received == [DossierCount(procedure: "birth-3in1", channel: "counter", count: 4)])
+        #expect(soon.open == ["in-progress": 3])
+        #expect(soon.overdue == 0)
+        #expect(try await h.store.dossierGauges(now: Fixtures.at("2026-03-10T09:00:00+07:00")).overdue == 3)
+        #expect(try await h.store.leasesHeld(now: h.clock.now()) == 0)
     }
 }
 
