@@ -114,6 +114,12 @@ extension PostgresStore {
         return 0
     }
 
+    /// How many dossiers the database holds (`migrate-store` wants an empty target).
+    public func dossier(count: Void) async throws -> Int {
+        for try await n in try await rows("SELECT count(*)::int FROM dossier").decode(Int.self) { return n }
+        return 0
+    }
+
     public func eventCount() async throws -> Int {
         for try await n in try await rows("SELECT count(*)::int FROM event").decode(Int.self) { return n }
         return 0
