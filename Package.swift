@@ -91,8 +91,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LienThongDemo",
+            dependencies: [
+                "LienThongCore",
+                "LienThongStore",
+                "LienThongRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LienThongTesting",
             dependencies: [
+                "LienThongDemo",
                 "LienThongCore",
                 "LienThongStore",
                 "LienThongSQLite",
@@ -105,6 +121,7 @@ let package = Package(
         .executableTarget(
             name: "lienthong",
             dependencies: [
+                "LienThongDemo",
                 "LienThongCore",
                 "LienThongStore",
                 "LienThongSQLite",
@@ -132,13 +149,13 @@ let package = Package(
         ),
         .testTarget(
             name: "LienThongRuntimeTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongTesting"],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongDemo", "LienThongTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LienThongHTTPTests",
             dependencies: [
-                "LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongHTTP", "LienThongTesting",
+                "LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongHTTP", "LienThongDemo", "LienThongTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,7 +3,7 @@ import LienThongCore
 import LienThongStore
 import Logging
 
-/// Builds the configured service parts from a config file (or the embedded demo) and the `Schemas/` files.
+/// Builds the configured service parts from a configuration (a file, or the embedded demo's) and the `Schemas/` files.
 public struct ServiceSetup: Sendable {
     public let config: LienThongConfig
     public let workflow: Workflow
@@ -11,26 +11,27 @@ public struct ServiceSetup: Sendable {
     /// Present in demo mode: the tokens to print.
     public let demoTokens: [(role: String, token: String)]?
 
-    /// - Parameters:
-    ///   - configFile: the JSON configuration; nil runs the embedded demo.
-    ///   - today: the date used for the "calendar covers the next 60 days" check.
-    public init(configFile: URL?, environment: [String: String], schemas: SchemaFiles, today: Date,
-                demoPushTo: URL? = nil) throws(ConfigurationError) {
-        let json: JSONValue
-        if let configFile {
-            guard let data = FileManager.default.contents(atPath: configFile.path) else {
-                throw ConfigurationError(key: "--config", "cannot read \(configFile.path)")
-            }
-            do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-                throw ConfigurationError(key: "--config", "\(configFile.path) is not valid JSON")
-            }
-            demoTokens = nil
-        } else {
-            json = DemoConfig.json(pushTo: demoPushTo)
-            demoTokens = DemoConfig.tokens
+    /// Reads a JSON configuration file.
+    public init(configFile: URL, environment: [String: String], schemas: SchemaFiles, today: Date) throws(ConfigurationError) {
+        guard let data = FileManager.default.contents(atPath: configFile.path) else {
+            throw ConfigurationError(key: "--config", "cannot read \(configFile.path)")
         }
-        let config = try ConfigLoader(schemas: schemas).load(json: json, environment: environment,
-                                                             baseDirectory: configFile?.deletingLastPathComponent())
+        let json: JSONValue
+        do { json = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw ConfigurationError(key: "--config", "\(configFile.path) is not valid JSON")
+        }
+        try self.init(json: json, baseDirectory: configFile.deletingLastPathComponent(), environment: environment, schemas: schemas,
+                      today: today)
+    }
+
+    /// - Parameters:
+    ///   - json: the configuration (SPEC Appendix A's shape); `baseDirectory` resolves its relative paths.
+    ///   - today: the date used for the "calendar covers the next 60 days" check.
+    ///   - demoTokens: the tokens to print at start (the embedded demo's).
+    public init(json: JSONValue, baseDirectory: URL?, environment: [String: String], schemas: SchemaFiles, today: Date,
+                demoTokens: [(role: String, token: String)]? = nil) throws(ConfigurationError) {
+        self.demoTokens = demoTokens
+        let config = try ConfigLoader(schemas: schemas).load(json: json, environment: environment, baseDirectory: baseDirectory)
         let calendar = WorkingDayCalendar(definition: config.calendar, timeZone: config.timeZone, version: config.calendarVersion)
         if config.calendarDeclaresYears {
             let missing = calendar.uncoveredYears(today: calendar.localTime.local(today).date)

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongDemo
 import LienThongPostgres
 import LienThongRuntime
 import LienThongSQLite
@@ -31,7 +32,7 @@ public enum Fixtures {
 
     /// The demo setup (three pull agencies, ward 00004, supervisor) with `today` for the calendar check.
     public static func setup(today: Date, environment: [String: String] = [:]) -> ServiceSetup {
-        try! ServiceSetup(configFile: nil, environment: environment, schemas: schemas, today: today)
+        try! ServiceSetup.demo(environment: environment, schemas: schemas, today: today)
     }
 
     public static func workflow(today: Date = at("2026-03-04T10:00:00+07:00")) -> Workflow { setup(today: today).workflow }

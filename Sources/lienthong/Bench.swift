@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongDemo
 import LienThongRuntime
 import LienThongSQLite
 import LienThongStore
@@ -36,7 +37,7 @@ struct Bench: AsyncParsableCommand {
             LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
             guard let schemas = SchemaFiles.locate() else { throw ValidationError("cannot find Schemas/") }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-            let setup = try ServiceSetup(configFile: nil, environment: ["LIENTHONG_ACK_WINDOW": "PT3S"], schemas: schemas, today: Date())
+            let setup = try ServiceSetup.demo(environment: ["LIENTHONG_ACK_WINDOW": "PT3S"], schemas: schemas, today: Date())
             let clock = SystemWallClock()
             let ward = Actor(role: .wardOfficer, ward: "00004")
             func body(_ n: Int) -> JSONValue {

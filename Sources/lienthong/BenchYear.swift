@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import LienThongCore
+import LienThongDemo
 import LienThongRuntime
 import LienThongSQLite
 import LienThongStore
@@ -28,7 +29,7 @@ extension Bench {
             guard let schemas = SchemaFiles.locate() else { throw ValidationError("cannot find Schemas/") }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
             let clock = ManualWallClock(RFC3339.parse("2026-01-01T08:00:00+07:00") ?? Date())
-            let setup = try ServiceSetup(configFile: nil, environment: [:], schemas: schemas, today: clock.now())
+            let setup = try ServiceSetup.demo(schemas: schemas, today: clock.now())
             let store = try SQLiteStore(path: database)
             let engine = setup.engine(store: store, clock: clock)
             let slice = workingDays.flatMap { $0 > 0 ? $0 : nil }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import LienThongCore
+import LienThongDemo
 import LienThongHTTP
 import LienThongRuntime
 import LienThongSQLite
@@ -56,9 +57,13 @@ struct Serve: AsyncParsableCommand {
         let demoSimulation = config == nil && simulate == .on
         let setup: ServiceSetup
         do {
-            setup = try ServiceSetup(configFile: config.map { URL(fileURLWithPath: $0) },
-                                     environment: ProcessInfo.processInfo.environment, schemas: schemas, today: Date(),
-                                     demoPushTo: demoSimulation ? URL(string: "http://127.0.0.1:\(simulatorPort)") : nil)
+            let environment = ProcessInfo.processInfo.environment
+            if let config {
+                setup = try ServiceSetup(configFile: URL(fileURLWithPath: config), environment: environment, schemas: schemas, today: Date())
+            } else {
+                setup = try ServiceSetup.demo(environment: environment, schemas: schemas, today: Date(),
+                                              pushTo: demoSimulation ? URL(string: "http://127.0.0.1:\(simulatorPort)") : nil)
+            }
         } catch {
             FileHandle.standardError.write(Data("lienthong: configuration error: \(error)\n".utf8))
             throw ExitCode(78)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienThongCore
+import LienThongDemo
 import LienThongHTTP
 import LienThongRuntime
 import Logging

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongDemo
 import LienThongHTTP
 import LienThongRuntime
 import LienThongTesting
@@ -88,7 +89,7 @@ struct ContractTests {
     @Test func unknownSLAProfileAndUnroutedProcedureStopStartUp() throws {
         let today = Fixtures.at("2026-03-04T10:00:00+07:00")
         #expect(throws: ConfigurationError.self) {
-            try ServiceSetup(configFile: nil, environment: ["LIENTHONG_SLA_PROFILE": "fast"], schemas: Fixtures.schemas, today: today)
+            try ServiceSetup.demo(environment: ["LIENTHONG_SLA_PROFILE": "fast"], schemas: Fixtures.schemas, today: today)
         }
         let procedures = try Fixtures.schemas.procedures()
         let profiles = try Fixtures.schemas.slaProfiles()
@@ -136,7 +137,7 @@ struct ContractTests {
         #expect(shipped.definition.makeUpWorkingDays.contains(LocalDate(iso: "2026-08-22")!))
         // A year without a file within 60 days stops start-up.
         #expect(throws: ConfigurationError.self) {
-            try ServiceSetup(configFile: nil, environment: [:], schemas: Fixtures.schemas, today: Fixtures.at("2027-11-15T10:00:00+07:00"))
+            try ServiceSetup.demo(schemas: Fixtures.schemas, today: Fixtures.at("2027-11-15T10:00:00+07:00"))
         }
     }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LienThongCore
+import LienThongDemo
 import LienThongHTTP
 import LienThongRuntime
 import LienThongTesting
@@ -39,7 +40,7 @@ struct RequestLogTests {
     @Test func oneLinePerRequestWithIdsAndActor() async throws {
         let recorder = RecordingLogHandler()
         let base = try await TestApp()
-        let setup = try ServiceSetup(configFile: nil, environment: [:], schemas: Fixtures.schemas, today: base.clock.now())
+        let setup = try ServiceSetup.demo(schemas: Fixtures.schemas, today: base.clock.now())
         let built = LienThongRouter.build(HTTPServices(engine: base.engine, authenticator: Authenticator(config: setup.config),
                                                        logger: Logger(label: "test.http") { _ in recorder }))
         let app = Application(router: built.router)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LienThongCore
+import LienThongDemo
 import LienThongHTTP
 import LienThongRuntime
 import LienThongSQLite
@@ -33,9 +34,12 @@ struct TestApp {
     init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil, schemas: SchemaFiles = Fixtures.schemas) async throws {
         clock = ManualWallClock(now)
         // A second ward officer through environment overrides (also exercises them).
-        let setup = try ServiceSetup(configFile: configFile, environment: [
+        let environment = [
             "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
-        ], schemas: schemas, today: now)
+        ]
+        let setup = try configFile.map { file throws(ConfigurationError) in
+            try ServiceSetup(configFile: file, environment: environment, schemas: schemas, today: now)
+        } ?? ServiceSetup.demo(environment: environment, schemas: schemas, today: now)
         (store, databasePath) = try await Fixtures.temporaryStore()
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongDemo
 import LienThongRuntime
 import LienThongSQLite
 import LienThongStore

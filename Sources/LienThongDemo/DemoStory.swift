@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongRuntime
 import LienThongStore
 import Logging
 import ServiceLifecycle

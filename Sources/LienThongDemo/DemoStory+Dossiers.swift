@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongRuntime
 
 /// The people of the demo: scripted children and a trickle of ordinary ones with plausible Vietnamese names.
 extension DemoStory {

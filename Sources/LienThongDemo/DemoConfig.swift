@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongRuntime
 
 /// The embedded demo's configuration: four agencies, one ward officer (ward 00004) and a supervisor, fixed tokens.
 public enum DemoConfig {

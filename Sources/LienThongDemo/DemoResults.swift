@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongRuntime
 
 /// Plausible results for simulated agencies (the demo story and the agency simulator), made from the result
 /// types each procedure file declares.
