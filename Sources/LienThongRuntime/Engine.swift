@@ -20,8 +20,8 @@ public final class Engine: Sendable {
     public let changes = ChangeSignal()
     /// Rung after every commit, so the timer service re-reads the earliest timer.
     public let timerBell = Doorbell()
-    /// Concurrent commands share transactions (group commit).
-    let committer: GroupCommitter
+    /// Concurrent commands share transactions (group commit); run it as a service so its drain ends with shutdown.
+    public let committer: GroupCommitter
     let logger: Logger
 
     public init(store: any Store, workflow: Workflow, clock: any WallClock, ids: any IdentifierSource = RandomIdentifiers(),

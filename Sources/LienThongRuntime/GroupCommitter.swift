@@ -1,5 +1,6 @@
 import Foundation
 import LienThongStore
+import ServiceLifecycle
 import Synchronization
 
 /// Group commit: concurrent writers share one transaction. Each command runs in its own savepoint (a refused
@@ -7,8 +8,9 @@ import Synchronization
 /// The first caller to find the queue idle becomes the leader and commits one batch (its own command is in
 /// it); if more commands queued up meanwhile, a background task goes on draining, so the leader's caller is
 /// answered at once instead of waiting for the queue to run dry (under steady load it never would: that held
-/// single requests for seconds).
-public final class GroupCommitter: Sendable {
+/// single requests for seconds). That drain is this service's `run`, so graceful shutdown waits for it; without the
+/// service running (an engine used directly, as in tests) the leader drains the queue itself.
+public final class GroupCommitter: Service, Sendable {
     /// One queued command: runs inside the shared transaction, then learns how the commit went.
     struct Job: Sendable {
         let run: @Sendable (any StoreTransaction) async -> Void
@@ -17,12 +19,17 @@ public final class GroupCommitter: Sendable {
 
     private let store: any TransactionRunner
     private let maxBatch: Int
-    private let state = Mutex<(queue: [Job], draining: Bool)>(([], false))
+    private let state = Mutex<(queue: [Job], draining: Bool, serviceRunning: Bool, handedOff: Bool)>(([], false, false, false))
+    /// Rung when a leader hands the rest of the queue over to the service.
+    private let drainBell = Doorbell()
 
     public init(store: any TransactionRunner, maxBatch: Int = 256) {
         self.store = store
         self.maxBatch = maxBatch
     }
+
+    /// Whether the drain service is running (leaders hand the rest of the queue to it).
+    public var runsAsService: Bool { state.withLock { $0.serviceRunning } }
 
     /// Commands waiting for the next batch.
     public var queueDepth: Int { state.withLock { $0.queue.count } }
@@ -47,9 +54,35 @@ public final class GroupCommitter: Sendable {
             return true
         }
         if lead, await commitBatch() {
-            Task { while await self.commitBatch() {} }
+            let handedOff = state.withLock { s -> Bool in
+                guard s.serviceRunning else { return false }
+                s.handedOff = true
+                return true
+            }
+            if handedOff { drainBell.ring() } else { while await commitBatch() {} }
         }
         return try await promise.value()
+    }
+
+    /// Drains what leaders hand over, until graceful shutdown; then drains what is left and returns.
+    public func run() async throws {
+        state.withLock { $0.serviceRunning = true }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await drainHandedOff()
+            let bell = drainBell
+            _ = await cancelWhenGracefulShutdown { await bell.wait(timeout: .seconds(5)) }
+        }
+        // From now on leaders drain for themselves; what was handed over before is drained here.
+        state.withLock { $0.serviceRunning = false }
+        await drainHandedOff()
+    }
+
+    private func drainHandedOff() async {
+        let take = state.withLock { s -> Bool in
+            defer { s.handedOff = false }
+            return s.handedOff
+        }
+        if take { while await commitBatch() {} }
     }
 
     /// Commits the next batch; true when more commands are waiting (the caller drains on), false when the queue

@@ -92,7 +92,9 @@ struct Serve: AsyncParsableCommand {
         case .http(let url):
             sink = HTTPCitizenSink(endpoint: url, transport: transport, timeout: setup.config.delivery.timeout)
         }
+        // Shut down in reverse order: the committer last, after the HTTP server answered what it took in.
         var services: [any Service] = [
+            engine.committer,
             StoreChangeWatcher(engine: engine),
             TimedRulesService(engine: engine),
             DeliveryWorker(engine: engine, endpoints: setup.pushEndpoints, transport: transport, citizenSink: sink,

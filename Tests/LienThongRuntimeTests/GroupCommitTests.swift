@@ -104,6 +104,10 @@ extension GroupCommitTests {
     @Test func theLeaderIsAnsweredAfterItsOwnBatch() async throws {
         let runner = GatedRunner(store: try await Fixtures.temporaryStore().store)
         let committer = GroupCommitter(store: runner)
+        // The drain of what the leader leaves behind is the committer's service.
+        let service = Task { try await committer.run() }
+        defer { service.cancel() }
+        while !committer.runsAsService { await Task.yield() }
         let committed = CommitLog()
         let leader = Task { try await committer.submit { _ in committed.append("a") } }
         await runner.arrival()                           // batch 1 (a) waits at the gate
