@@ -1,4 +1,5 @@
 import Foundation
+import LienThongCore
 import LienThongStore
 import Logging
 import ServiceLifecycle

@@ -1,27 +1,9 @@
 import Foundation
-import Synchronization
-
-/// The source of "now" for everything that depends on time; tests inject a manual one.
-public protocol WallClock: Sendable {
-    func now() -> Date
-}
+import LienThongCore
 
 public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
-}
-
-/// A clock that moves only when told to: for tests, benchmarks and simulations.
-public final class ManualWallClock: WallClock {
-    private let current: Mutex<Date>
-
-    public init(_ start: Date) { current = Mutex(start) }
-
-    public func now() -> Date { current.withLock { $0 } }
-
-    public func set(_ date: Date) { current.withLock { $0 = date } }
-
-    public func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 /// Makes identifiers and tracking codes (random, unguessable).
