@@ -1,5 +1,4 @@
 import Foundation
-import LienThongCore
 
 public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
     case pending, delivered, dead, cancelled
