@@ -10,8 +10,6 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// Decoded task documents for the writer (see `DecodedMemo`; some 40 MB at most).
     let taskMemo = DecodedMemo<AgencyTask>(generation: 6144)
-    /// Lets one write transaction hold the writer connection at a time.
-    let writerGate = AsyncGate()
 
     /// Opens (creating if needed) the database file and runs pending migrations. `durable: false` (no fsync)
     /// is only for seeding benchmark databases.
@@ -19,8 +17,6 @@ public final class SQLiteStore: Store {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        // A write transaction stays open across the async steps of one command batch (SQLiteWriteTransaction).
-        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF")
         }
@@ -40,19 +36,12 @@ public final class SQLiteStore: Store {
         return Page(items: try page.map(decode), next: rows.count > limit ? page.last?["position"] : nil)
     }
 
-    /// One write transaction at a time on the writer connection, held open across the body's steps.
+    /// One write transaction on GRDB's writer; the async body runs on the writer's thread inside it.
     public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T {
-        try await writerGate.run { [pool, taskMemo] in
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
-            do {
-                let result = try await body(SQLiteWriteTransaction(pool: pool, stored: StoredTasks(), taskMemo: taskMemo,
-                                                                   savepoints: SavepointCounter()))
-                try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
-                return result
-            } catch {
-                try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
-                throw error
-            }
+        let taskMemo = self.taskMemo
+        return try await pool.write { db in
+            let tx = SQLiteWriteTransaction(db: WriterConnection(db), stored: StoredTasks(), taskMemo: taskMemo, savepoints: SavepointCounter())
+            return try WriterThreadExecutor.runHere { try await body(tx) }
         }
     }
 
@@ -193,29 +182,5 @@ public final class SQLiteStore: Store {
 
     public func isWritable() async -> Bool {
         (try? await transaction { _ in }) != nil
-    }
-}
-
-/// An async mutual exclusion: `run` bodies execute one at a time, in arrival order.
-final class AsyncGate: Sendable {
-    private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let enter = state.withLock { s -> Bool in
-                if s.busy { s.waiters.append(continuation); return false }
-                s.busy = true
-                return true
-            }
-            if enter { continuation.resume() }
-        }
-        defer {
-            let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                if s.waiters.isEmpty { s.busy = false; return nil }
-                return s.waiters.removeFirst()
-            }
-            next?.resume()
-        }
-        return try await body()
     }
 }

@@ -4,19 +4,18 @@ import LienThongCore
 import LienThongStore
 import Synchronization
 
-/// `StoreTransaction` over SQLite: one transaction on GRDB's single writer connection, held open across the
-/// command's steps (each step one writer access; `allowsUnsafeTransactions`), so the async contract that
-/// PostgreSQL needs runs here too. `SQLiteStore` lets one such transaction run at a time.
+/// `StoreTransaction` over SQLite: the statements of one GRDB write transaction. The async body that uses it runs
+/// on the writer's own thread, inside that one writer access (`WriterThreadExecutor`), so no step hops threads and
+/// GRDB's connection is only ever used where GRDB allows.
 struct SQLiteWriteTransaction: StoreTransaction {
-    let pool: DatabasePool
+    let db: WriterConnection
     let stored: StoredTasks
     let taskMemo: DecodedMemo<AgencyTask>
     /// Savepoint names are unique within the transaction.
     let savepoints: SavepointCounter
 
-    func step<T: Sendable>(_ body: @Sendable @escaping (SQLiteStatements) throws -> T) async throws -> T {
-        let stored = self.stored, taskMemo = self.taskMemo
-        return try await pool.writeWithoutTransaction { db in try body(SQLiteStatements(db: db, stored: stored, taskMemo: taskMemo)) }
+    func step<T>(_ body: (SQLiteStatements) throws -> T) async throws -> T {
+        try db.use { try body(SQLiteStatements(db: $0, stored: stored, taskMemo: taskMemo)) }
     }
 
     func dossier(id: String) async throws -> Dossier? { try await step { try $0.dossier(id: id) } }
@@ -26,15 +25,13 @@ struct SQLiteWriteTransaction: StoreTransaction {
         try await step { try $0.save(dossier, events: events, alertTimer: alertTimer) }
     }
     func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)? {
-        try await step { try $0.idempotentRequest(scope: scope, key: key).map { IdempotentRow(requestHash: $0.requestHash, dossierId: $0.dossierId) } }
-            .map { ($0.requestHash, $0.dossierId) }
+        try await step { try $0.idempotentRequest(scope: scope, key: key) }
     }
     func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) async throws {
         try await step { try $0.recordIdempotentRequest(scope: scope, key: key, requestHash: requestHash, dossierId: dossierId, at: at) }
     }
     func agencyEvent(agency: String, eventId: String) async throws -> (taskId: String, requestHash: String)? {
-        try await step { try $0.agencyEvent(agency: agency, eventId: eventId).map { AgencyEventRow(taskId: $0.taskId, requestHash: $0.requestHash) } }
-            .map { ($0.taskId, $0.requestHash) }
+        try await step { try $0.agencyEvent(agency: agency, eventId: eventId) }
     }
     func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) async throws {
         try await step { try $0.recordAgencyEvent(agency: agency, eventId: eventId, taskId: taskId, requestHash: requestHash, at: at) }
@@ -50,27 +47,82 @@ struct SQLiteWriteTransaction: StoreTransaction {
 
     func savepoint<T>(_ body: () async throws -> T) async throws -> T {
         let name = "sp\(savepoints.next())"
-        try await pool.writeWithoutTransaction { db in try db.execute(sql: "SAVEPOINT \(name)") }
+        try db.use { try $0.execute(sql: "SAVEPOINT \(name)") }
         do {
             let result = try await body()
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "RELEASE SAVEPOINT \(name)") }
+            try db.use { try $0.execute(sql: "RELEASE SAVEPOINT \(name)") }
             return result
         } catch {
             stored.forget()
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)") }
+            try db.use { try $0.execute(sql: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)") }
             throw error
         }
     }
 }
 
-private struct IdempotentRow: Sendable {
-    var requestHash: String
-    var dossierId: String
+/// The writer's connection, handed to a body that runs on the writer's thread (see `WriterThreadExecutor`).
+/// Only ever used from that thread, inside the writer access that made it.
+final class WriterConnection: @unchecked Sendable {
+    private let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    func use<T>(_ body: (Database) throws -> T) throws -> T { try body(db) }
 }
 
-private struct AgencyEventRow: Sendable {
-    var taskId: String
-    var requestHash: String
+/// Runs a task's jobs on the thread that calls `run` — the GRDB writer's thread, inside one writer access — so an
+/// async transaction body (the contract PostgreSQL needs) runs there without a thread hop per statement.
+final class WriterThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var finished = false
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs jobs on this thread until `finish()` and every job is done.
+    func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !finished { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
+            let batch = jobs
+            jobs.removeAll()
+            condition.unlock()
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+
+    /// Runs `body` to completion on the calling thread.
+    static func runHere<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) throws -> T {
+        let executor = WriterThreadExecutor()
+        let result = Mutex<Result<T, any Error>?>(nil)
+        // Not fire-and-forget: `run` below executes this task's every job and returns once it has finished.
+        Task(executorPreference: executor) {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            executor.finish()
+        }
+        executor.run()
+        guard let outcome = result.withLock({ $0 }) else { throw CancellationError() }
+        return try outcome.get()
+    }
 }
 
 /// Numbers a transaction's savepoints.
