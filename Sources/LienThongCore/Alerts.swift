@@ -11,6 +11,8 @@ public enum AlertType: String, Sendable, Codable, CaseIterable {
     case resultNotReturned = "result-not-returned"
     case deliveryFailing = "delivery-failing"
     case deliveryDeadLettered = "delivery-dead-lettered"
+    /// An online dossier neither accepted nor refused by dueAt(receivedAt, 1) (SPEC §12, the Cầu Dền case).
+    case awaitingReception = "awaiting-reception"
 }
 
 /// A condition that is true now and must have exactly one open alert. `key` names the condition: the same key
@@ -86,7 +88,11 @@ extension Workflow {
             out.append(AlertCondition(type: type, key: "\(type.rawValue):\(task?.id ?? d.id)", dossierId: d.id, taskId: task?.id,
                                       agency: task?.agency, ward: d.ward, dueAt: due, message: message))
         }
-        guard d.status != .withdrawn, d.status != .returned else { return [] }
+        guard !d.status.isFinal else { return [] }
+        if d.status == .submitted, let due = d.receptionDueAt, Self.reached(due, now) {
+            add(.awaitingReception, nil, due: due,
+                "Hồ sơ trực tuyến \(d.trackingCode) chưa được phường tiếp nhận hoặc từ chối (hạn \(localText(due))).")
+        }
         for task in d.tasks {
             let name = label(task)
             if task.status == .delivered, let since = task.unacknowledgedSince {
@@ -130,8 +136,9 @@ extension Workflow {
 
     /// The earliest instant after `now` at which a condition may start to hold (nil: none can without an input).
     public func nextAlertInstant(_ d: Dossier, after now: Date) -> Date? {
-        guard d.status != .withdrawn, d.status != .returned else { return nil }
+        guard !d.status.isFinal else { return nil }
         var candidates: [Date] = []
+        if d.status == .submitted, let due = d.receptionDueAt { candidates.append(due) }
         for task in d.tasks {
             if task.status.isOpen, let due = task.dueAt {
                 candidates.append(due.addingTimeInterval(Self.tick))
@@ -139,7 +146,7 @@ extension Workflow {
             }
             if let instant = supplementAlertInstant(task) { candidates.append(instant) }
         }
-        if d.pausedAt == nil { candidates.append(d.dueAt.addingTimeInterval(Self.tick)) }
+        if d.pausedAt == nil, d.status != .submitted { candidates.append(d.dueAt.addingTimeInterval(Self.tick)) }
         if let instant = notReturnedInstant(d) { candidates.append(instant) }
         return candidates.filter { EventChain.millis($0) > EventChain.millis(now) }.min()
     }

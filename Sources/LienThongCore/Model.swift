@@ -1,11 +1,18 @@
 import Foundation
 
 public enum DossierStatus: String, Codable, Sendable, CaseIterable {
+    /// Sent online (national portal, VNeID) and not yet accepted by the ward: nothing handed off (SPEC §12).
+    case submitted
     case inProgress = "in-progress"
     case readyToReturn = "ready-to-return"
     case returned
     case actionRequired = "action-required"
     case withdrawn
+    /// An online dossier the ward refused: final.
+    case refused
+
+    /// Nothing more happens to it.
+    public var isFinal: Bool { self == .returned || self == .withdrawn || self == .refused }
 }
 
 public enum TaskStatus: String, Codable, Sendable, CaseIterable {
@@ -21,6 +28,8 @@ public enum Role: String, Codable, Sendable {
     case wardOfficer = "ward-officer"
     case agency
     case supervisor
+    /// The national public-service portal or the VNeID gateway: submits online dossiers for any ward (SPEC §12).
+    case portal
     case system
 }
 
@@ -140,11 +149,18 @@ public struct Dossier: Codable, Sendable, Hashable {
     public var withdrawReason: String?
     /// Set while a task waits on the ward for a supplement: the dossier's clock is stopped.
     public var pausedAt: Date?
+    /// An online dossier must be accepted or refused by then (dueAt(receivedAt, 1), SPEC §12).
+    public var receptionDueAt: Date?
+    /// When the ward accepted an online dossier (its clocks count from then).
+    public var acceptedAt: Date?
+    public var refuseReason: String?
+    /// Sent by the portal role (which may read only what it sent).
+    public var submittedByPortal: Bool?
 
     /// Past its due time and still owed to the citizen (its clock not stopped for a supplement). Compared in
     /// milliseconds, the precision timers are stored with.
     public func isOverdue(at now: Date) -> Bool {
-        status != .returned && status != .withdrawn && pausedAt == nil && EventChain.millis(now) > EventChain.millis(dueAt)
+        !status.isFinal && status != .submitted && pausedAt == nil && EventChain.millis(now) > EventChain.millis(dueAt)
     }
 
     public func taskIndex(_ taskId: String) -> Int? { tasks.firstIndex { $0.id == taskId } }

@@ -11,6 +11,7 @@ public enum StatusLabels {
         "in-progress": .init(vi: "Đang giải quyết", en: "In progress"), "ready-to-return": .init(vi: "Chờ trả kết quả", en: "Ready to return"),
         "returned": .init(vi: "Đã trả kết quả", en: "Returned"), "action-required": .init(vi: "Cần phường xử lý", en: "Action required"),
         "withdrawn": .init(vi: "Đã rút", en: "Withdrawn"), "open": .init(vi: "Mới", en: "Open"),
+        "submitted": .init(vi: "Chờ phường tiếp nhận", en: "Submitted online"), "refused": .init(vi: "Từ chối tiếp nhận", en: "Refused"),
         "resolved": .init(vi: "Đã xử lý", en: "Resolved"), "dead": .init(vi: "Thư chết", en: "Dead"),
     ]
 

@@ -10,8 +10,10 @@ public struct OutboxMessage: Sendable, Hashable {
         case citizenReceived = "citizen.received"
         /// To the citizen: the result is ready to collect.
         case citizenReady = "citizen.ready"
+        /// To the citizen: the ward refused the online dossier, and why.
+        case citizenRefused = "citizen.refused"
 
-        public var isCitizenMessage: Bool { self == .citizenReceived || self == .citizenReady }
+        public var isCitizenMessage: Bool { self == .citizenReceived || self == .citizenReady || self == .citizenRefused }
 
         /// What the message is, in a Vietnamese sentence ("Chuyển hồ sơ mới cho Công an …").
         public var vietnamese: String {
@@ -21,6 +23,7 @@ public struct OutboxMessage: Sendable, Hashable {
             case .taskCancelled: "thông báo hủy hồ sơ"
             case .citizenReceived: "tin nhắn tiếp nhận"
             case .citizenReady: "tin nhắn có kết quả"
+            case .citizenRefused: "tin nhắn từ chối hồ sơ"
             }
         }
     }

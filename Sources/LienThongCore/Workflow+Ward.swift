@@ -106,7 +106,7 @@ extension Workflow {
     }
 
     public func withdraw(_ dossier: Dossier, reason: String, actor: Actor, now: Date) throws(DomainError) -> Decision {
-        guard dossier.status != .returned, dossier.status != .withdrawn else {
+        guard !dossier.status.isFinal else {
             throw .illegalTransition("a '\(dossier.status.rawValue)' dossier cannot be withdrawn")
         }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 2000 else {
@@ -130,6 +130,7 @@ extension Workflow {
         d.status = .withdrawn
         d.withdrawReason = reason
         d.pausedAt = nil
+        d.receptionDueAt = nil
         d.updatedAt = now
         return Decision(dossier: d, events: events, messages: messages)
     }

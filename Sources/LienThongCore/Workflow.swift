@@ -56,13 +56,21 @@ public struct Workflow: Sendable {
         }
         guard calendar.covers(submission.receivedAt) else { throw .invalid("/receivedAt", "is outside the calendar") }
         let received = submission.receivedAt
+        // From the portal: submitted, nothing handed off until the ward accepts; its one deadline is the reception's.
+        let online = actor.role == .portal
+        let receptionDue = calendar.dueAt(received, workingDays: 1)
         var dossier = Dossier(
             id: ids.dossierId, trackingCode: ids.trackingCode, procedure: procedure.code, ward: submission.ward,
             channel: submission.channel, receivedAt: received, clockStart: received,
-            dueAt: calendar.dueAt(received, workingDays: budgets.dossier.standard), verification: false,
-            status: .inProgress, data: submission.data, tasks: [], createdAt: now, updatedAt: now,
+            dueAt: online ? receptionDue : calendar.dueAt(received, workingDays: budgets.dossier.standard), verification: false,
+            status: online ? .submitted : .inProgress, data: submission.data, tasks: [], createdAt: now, updatedAt: now,
             calendarVersion: calendar.version, duplicateKey: submission.duplicateKey)
+        if online {
+            dossier.receptionDueAt = receptionDue
+            dossier.submittedByPortal = true
+        }
         var events = [NewEvent(at: now, actor: actor, type: "dossier.received", data: [
+            "status": .string(dossier.status.rawValue),
             "procedure": .string(procedure.code), "ward": .string(submission.ward), "channel": .string(submission.channel.rawValue),
             "receivedAt": time(received), "dueAt": time(dossier.dueAt), "calendarVersion": .string(calendar.version),
             "slaProfile": .string(catalog.activeProfile.name),
@@ -78,17 +86,23 @@ public struct Workflow: Sendable {
             dossier.tasks.append(task)
         }
         var messages = [OutboxMessage(kind: .citizenReceived)]
-        for index in dossier.tasks.indices where definitions[index].startsAfter.isEmpty {
-            start(index, of: &dossier, at: received, now: now, events: &events, messages: &messages)
-        }
+        if !online { startFirstTasks(of: &dossier, at: received, now: now, events: &events, messages: &messages) }
         return Decision(dossier: dossier, events: events, messages: messages)
+    }
+
+    /// Starts the tasks that start at intake (or at the ward's acceptance of an online dossier).
+    func startFirstTasks(of dossier: inout Dossier, at: Date, now: Date, events: inout [NewEvent], messages: inout [OutboxMessage]) {
+        guard let procedure = catalog.procedures[dossier.procedure] else { return }
+        for index in dossier.tasks.indices where procedure.task(dossier.tasks[index].kind)?.startsAfter.isEmpty == true {
+            start(index, of: &dossier, at: at, now: now, events: &events, messages: &messages)
+        }
     }
 
     func taskBudget(_ dossier: Dossier, _ task: AgencyTask) -> Int {
         catalog.budgets(dossier.procedure)?.tasks[task.kind]?.days(verification: task.verification) ?? 0
     }
 
-    private func dossierBudget(_ dossier: Dossier) -> Int {
+    func dossierBudget(_ dossier: Dossier) -> Int {
         catalog.budgets(dossier.procedure)?.dossier.days(verification: dossier.verification) ?? 0
     }
 
@@ -123,7 +137,7 @@ public struct Workflow: Sendable {
         dossier.updatedAt = now
         let waitingOnWard = dossier.tasks.contains { $0.status == .awaitingSupplement }
         dossier.pausedAt = waitingOnWard ? (dossier.pausedAt ?? now) : nil
-        guard dossier.status != .returned, dossier.status != .withdrawn else { return }
+        guard !dossier.status.isFinal, dossier.status != .submitted else { return }
         let next: DossierStatus
         if dossier.tasks.contains(where: { $0.status == .rejected || $0.status == .awaitingSupplement }) {
             next = .actionRequired

@@ -29,6 +29,7 @@ struct DashboardText: Sendable {
             "result-not-returned": ("Chưa trả kết quả", "Result not returned"),
             "delivery-failing": ("Chuyển lỗi liên tiếp", "Delivery failing"),
             "delivery-dead-lettered": ("Chuyển thất bại", "Delivery dead-lettered"),
+            "awaiting-reception": ("Chờ phường tiếp nhận", "Awaiting reception"),
         ]
         return names[type].map { vi ? $0.0 : $0.1 } ?? type
     }

@@ -19,10 +19,12 @@ struct DossierController: Sendable {
         routes.protected(.post, "/v1/dossiers/{id}/tasks/{taskId}/resubmit", resubmit)
         routes.protected(.post, "/v1/dossiers/{id}/return", returnResult)
         routes.protected(.post, "/v1/dossiers/{id}/withdraw", withdraw)
+        routes.protected(.post, "/v1/dossiers/{id}/accept", accept)
+        routes.protected(.post, "/v1/dossiers/{id}/refuse", refuse)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.require(.wardOfficer)
+        let actor = try context.require(.wardOfficer, .portal)
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         if let key, !(1...200).contains(key.count) {
             throw Problem.invalid("/Idempotency-Key", "the Idempotency-Key header must be 1–200 characters", status: .badRequest)
@@ -58,16 +60,17 @@ struct DossierController: Sendable {
         return JSONIO.response(["items": .array(page.items.map { views.dossier($0, now: now) }), "nextCursor": Cursor.encode(page.next)])
     }
 
-    /// A dossier the actor may read (ward officers: their ward only).
-    private func readable(_ context: AppRequestContext, id: String) async throws -> Dossier {
-        let actor = try context.require(.wardOfficer, .supervisor)
+    /// A dossier the actor may read (ward officers: their ward only; the portal: only what it sent).
+    private func readable(_ context: AppRequestContext, id: String, portal: Bool = false) async throws -> Dossier {
+        let actor = portal ? try context.require(.wardOfficer, .supervisor, .portal) : try context.require(.wardOfficer, .supervisor)
         guard let dossier = try await engine.store.dossier(id: id) else { throw Problem.notFound("dossier \(id) does not exist") }
         if actor.role == .wardOfficer, dossier.ward != actor.ward { throw Problem.forbidden("dossier \(id) belongs to another ward") }
+        if actor.role == .portal, dossier.submittedByPortal != true { throw Problem.forbidden("the portal reads only the dossiers it sent") }
         return dossier
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let dossier = try await readable(context, id: try context.parameters.require("id"))
+        let dossier = try await readable(context, id: try context.parameters.require("id"), portal: true)
         return JSONIO.response(views.dossier(dossier, now: engine.clock.now()))
     }
 
@@ -140,5 +143,18 @@ struct DossierController: Sendable {
         return try await run(request, context) { workflow, dossier, now in
             try workflow.withdraw(dossier, reason: reason, actor: actor, now: now)
         }
+    }
+
+    @Sendable func accept(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.require(.wardOfficer)
+        _ = try await commandBody(request, allowed: [])
+        return try await run(request, context) { workflow, d, now in try workflow.accept(d, actor: actor, now: now) }
+    }
+
+    @Sendable func refuse(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let actor = try context.require(.wardOfficer)
+        let m = try await commandBody(request, allowed: ["reason"])
+        let reason = try optionalString(m, "reason", required: true) ?? ""
+        return try await run(request, context) { workflow, d, now in try workflow.refuse(d, reason: reason, actor: actor, now: now) }
     }
 }

@@ -142,6 +142,28 @@ enum PostgresMigrations {
             // numbers are handed out in commit order and a reader never passes a change committed later.
             "CREATE TABLE alert_change (seq BIGSERIAL PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alert(id), at BIGINT NOT NULL)",
         ]),
+        ("v2-online-dossiers", [
+            "ALTER TABLE dossier DROP CONSTRAINT dossier_status_check",
+            """
+            ALTER TABLE dossier ADD CONSTRAINT dossier_status_check CHECK (status IN ('submitted','in-progress','ready-to-return',
+              'returned','action-required','withdrawn','refused'))
+            """,
+            "DROP INDEX dossier_duplicate",
+            "CREATE UNIQUE INDEX dossier_duplicate ON dossier(duplicate_key) WHERE status NOT IN ('withdrawn', 'refused')",
+            "DROP INDEX dossier_open_due",
+            "CREATE INDEX dossier_open_due ON dossier(due_at) WHERE status NOT IN ('returned', 'withdrawn', 'refused')",
+            "ALTER TABLE alert DROP CONSTRAINT alert_type_check",
+            """
+            ALTER TABLE alert ADD CONSTRAINT alert_type_check CHECK (type IN ('handoff-unacknowledged','task-at-risk','task-overdue',
+              'dossier-overdue','task-rejected','awaiting-supplement','result-not-returned','delivery-failing','delivery-dead-lettered',
+              'awaiting-reception'))
+            """,
+            "ALTER TABLE delivery DROP CONSTRAINT delivery_kind_check",
+            """
+            ALTER TABLE delivery ADD CONSTRAINT delivery_kind_check CHECK (kind IN ('task.assigned','task.updated','task.cancelled',
+              'citizen.received','citizen.ready','citizen.refused'))
+            """,
+        ]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -99,10 +99,10 @@ extension PostgresStore {
             """).decode((String, String, Int).self) {
             received.append(DossierCount(procedure: procedure, channel: channel, count: n))
         }
-        let open = try await counts("SELECT status, count(*)::int FROM dossier WHERE status NOT IN ('returned','withdrawn') GROUP BY status")
+        let open = try await counts("SELECT status, count(*)::int FROM dossier WHERE status NOT IN ('returned','withdrawn','refused') GROUP BY status")
         var overdue = 0
         for try await n in try await rows("""
-            SELECT count(*)::int FROM dossier WHERE status NOT IN ('returned','withdrawn') AND NOT paused AND due_at < \(Codec.millis(now))
+            SELECT count(*)::int FROM dossier WHERE status NOT IN ('returned','withdrawn','refused','submitted') AND NOT paused AND due_at < \(Codec.millis(now))
             """).decode(Int.self) { overdue = n }
         return (received, open, overdue)
     }

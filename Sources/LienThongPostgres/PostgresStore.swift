@@ -150,7 +150,7 @@ public final class PostgresStore: Store {
         if let status = query.status { binds.append(status.rawValue); filters.append("status = $\(binds.count)") }
         if let overdue = query.overdue {
             binds.append(Codec.millis(query.now))
-            let condition = "status NOT IN ('returned','withdrawn') AND NOT paused AND due_at < $\(binds.count)"
+            let condition = "status NOT IN ('returned','withdrawn','refused','submitted') AND NOT paused AND due_at < $\(binds.count)"
             filters.append(overdue ? condition : "NOT (\(condition))")
         }
         var page = try await self.page("SELECT position, document FROM dossier", filters: filters, binds: binds, limit: query.limit,

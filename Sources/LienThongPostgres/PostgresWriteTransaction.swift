@@ -41,7 +41,7 @@ struct PostgresWriteTransaction: StoreTransaction {
 
     func dossier(duplicateKey: String) async throws -> Dossier? {
         var found: String?
-        for try await id in try await run("SELECT id FROM dossier WHERE duplicate_key = \(duplicateKey) AND status <> 'withdrawn'").decode(String.self) {
+        for try await id in try await run("SELECT id FROM dossier WHERE duplicate_key = \(duplicateKey) AND status NOT IN ('withdrawn', 'refused')").decode(String.self) {
             found = id
         }
         guard let found else { return nil }

@@ -225,7 +225,7 @@ public struct ConfigLoader: Sendable {
             let o = try object(item, key: key)
             let roleText = try string(o["role"], key: "\(key).role", default: "")
             guard let role = Role(rawValue: roleText), role != .system else {
-                throw ConfigurationError(key: "\(key).role", "must be 'ward-officer', 'agency' or 'supervisor'")
+                throw ConfigurationError(key: "\(key).role", "must be 'ward-officer', 'agency', 'supervisor' or 'portal'")
             }
             let ward = try optionalString(o["ward"], key: "\(key).ward")
             let agency = try optionalString(o["agency"], key: "\(key).agency")

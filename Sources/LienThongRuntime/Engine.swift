@@ -89,6 +89,9 @@ public final class Engine: Sendable {
         if actor.role == .wardOfficer, let ward = body["ward"]?.stringValue, ward != actor.ward {
             throw DomainError.forbidden("this token may create dossiers only for ward \(actor.ward ?? "?")")
         }
+        if actor.role == .portal, body["channel"]?.stringValue != "online" {
+            throw DomainError.invalid("/channel", "the portal submits online dossiers: channel must be 'online'")
+        }
         let submission: ValidatedSubmission
         switch workflow.validator.validate(body, now: now, defaultReceivedAt: now) {
         case .success(let s): submission = s

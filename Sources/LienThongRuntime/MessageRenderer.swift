@@ -6,7 +6,7 @@ import LienThongStore
 public struct CitizenTemplates: Sendable {
     public let templates: [OutboxMessage.Kind: String]
 
-    public static let placeholders: Set<String> = ["trackingCode", "dueDate", "procedureName", "results", "supportPhone", "supportEmail"]
+    public static let placeholders: Set<String> = ["trackingCode", "dueDate", "procedureName", "results", "reason", "supportPhone", "supportEmail"]
 
     /// Loads the templates and refuses any that needs a value the configuration lacks (e.g. `{supportPhone}`
     /// without `support.phone`), so no citizen is ever promised a contact that does not exist.
@@ -79,6 +79,7 @@ public struct MessageRenderer: Sendable {
                 "trackingCode": dossier.trackingCode, "dueDate": views.workflow.localText(dossier.dueAt),
                 "procedureName": procedure?.labels.name.vi ?? dossier.procedure,
                 "results": procedure?.labels.results.vi ?? "",
+                "reason": dossier.refuseReason ?? "",
                 "supportPhone": support.phone ?? "", "supportEmail": support.email ?? "",
             ]) ?? ""
             let declarant = dossier.data["declarant"]

@@ -14,7 +14,7 @@ public final class ServiceMetrics: Sendable {
     private let seen: Mutex<Set<[String]>>
 
     public static let openTaskStatuses = ["pending", "delivered", "acknowledged", "awaiting-supplement", "rejected"]
-    public static let openDossierStatuses = ["in-progress", "ready-to-return", "action-required"]
+    public static let openDossierStatuses = ["submitted", "in-progress", "ready-to-return", "action-required"]
 
     public init(store: any Store, clock: any WallClock, catalog: ProcedureCatalog) {
         self.store = store

@@ -29,6 +29,9 @@ public struct Views: Sendable {
             o["returnChannel"] = d.returnChannel.map(JSONValue.string) ?? .null
         }
         if let reason = d.withdrawReason { o["withdrawReason"] = .string(reason) }
+        if let reason = d.refuseReason { o["refuseReason"] = .string(reason) }
+        if let due = d.receptionDueAt { o["receptionDueAt"] = time(due) }
+        if let accepted = d.acceptedAt { o["acceptedAt"] = time(accepted) }
         if d.pausedAt != nil { o["clockStoppedAt"] = time(d.pausedAt) }
         return .object(o)
     }

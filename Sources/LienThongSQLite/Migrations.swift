@@ -194,6 +194,104 @@ enum Migrations {
                 UPDATE dossier SET document = json_set(document, '$.duplicateKey', duplicate_key);
                 """)
         }
+        migrator.registerMigration("v7-online-dossiers") { db in
+            // New values in three CHECK constraints (dossier status submitted/refused, alert type
+            // awaiting-reception, delivery kind citizen.refused): SQLite changes a CHECK by rebuilding the table
+            // (the migrator runs with foreign keys off and checks them after).
+            try db.execute(sql: """
+                CREATE TABLE dossier_v7 (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  tracking_code TEXT NOT NULL UNIQUE,
+                  procedure TEXT NOT NULL,
+                  ward TEXT NOT NULL CHECK (length(ward) = 5),
+                  status TEXT NOT NULL CHECK (status IN ('submitted','in-progress','ready-to-return','returned','action-required',
+                                                         'withdrawn','refused')),
+                  due_at INTEGER NOT NULL,
+                  paused INTEGER NOT NULL CHECK (paused IN (0, 1)),
+                  supplement_due_at INTEGER,
+                  duplicate_key TEXT NOT NULL,
+                  document TEXT NOT NULL CHECK (json_valid(document)),
+                  head_seq INTEGER NOT NULL CHECK (head_seq >= 1),
+                  head_hash TEXT NOT NULL CHECK (length(head_hash) = 64),
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL,
+                  timer_at INTEGER,
+                  returned_at INTEGER
+                );
+                INSERT INTO dossier_v7 (position, id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at,
+                  duplicate_key, document, head_seq, head_hash, created_at, updated_at, timer_at, returned_at)
+                SELECT position, id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at,
+                  duplicate_key, document, head_seq, head_hash, created_at, updated_at, timer_at, returned_at FROM dossier;
+                DROP TABLE dossier;
+                ALTER TABLE dossier_v7 RENAME TO dossier;
+                CREATE UNIQUE INDEX dossier_duplicate ON dossier(duplicate_key) WHERE status NOT IN ('withdrawn', 'refused');
+                CREATE INDEX dossier_ward ON dossier(ward, position);
+                CREATE INDEX dossier_status ON dossier(status, position);
+                CREATE INDEX dossier_open_due ON dossier(due_at) WHERE status NOT IN ('returned', 'withdrawn', 'refused');
+                CREATE INDEX dossier_supplement_due ON dossier(supplement_due_at) WHERE supplement_due_at IS NOT NULL;
+                CREATE INDEX dossier_timer ON dossier(timer_at) WHERE timer_at IS NOT NULL;
+                CREATE INDEX dossier_returned ON dossier(returned_at) WHERE returned_at IS NOT NULL;
+
+                CREATE TABLE alert_v7 (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  type TEXT NOT NULL CHECK (type IN ('handoff-unacknowledged','task-at-risk','task-overdue','dossier-overdue',
+                    'task-rejected','awaiting-supplement','result-not-returned','delivery-failing','delivery-dead-lettered',
+                    'awaiting-reception')),
+                  condition_key TEXT NOT NULL,
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  task_id TEXT,
+                  agency TEXT,
+                  ward TEXT NOT NULL,
+                  opened_at INTEGER NOT NULL,
+                  due_at INTEGER,
+                  status TEXT NOT NULL CHECK (status IN ('open','acknowledged','resolved')),
+                  message TEXT NOT NULL,
+                  acknowledged_at INTEGER,
+                  acknowledged_by TEXT,
+                  resolved_at INTEGER,
+                  resolution TEXT,
+                  updated_at INTEGER NOT NULL,
+                  CHECK ((status = 'resolved') = (resolved_at IS NOT NULL))
+                );
+                INSERT INTO alert_v7 SELECT * FROM alert;
+                DROP TABLE alert;
+                ALTER TABLE alert_v7 RENAME TO alert;
+                CREATE UNIQUE INDEX alert_active_condition ON alert(condition_key) WHERE status != 'resolved';
+                CREATE INDEX alert_status ON alert(status, position);
+                CREATE INDEX alert_dossier_active ON alert(dossier_id) WHERE status != 'resolved';
+
+                CREATE TABLE delivery_v7 (
+                  position INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  kind TEXT NOT NULL CHECK (kind IN ('task.assigned','task.updated','task.cancelled','citizen.received','citizen.ready',
+                                                     'citizen.refused')),
+                  agency TEXT,
+                  task_id TEXT REFERENCES task(id),
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  body TEXT NOT NULL CHECK (json_valid(body)),
+                  status TEXT NOT NULL CHECK (status IN ('pending','delivered','dead','cancelled')),
+                  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                  next_attempt_at INTEGER,
+                  window_start INTEGER NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL,
+                  delivered_at INTEGER,
+                  last_error TEXT,
+                  last_status INTEGER,
+                  CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL)),
+                  CHECK (kind LIKE 'citizen.%' OR (agency IS NOT NULL AND task_id IS NOT NULL))
+                );
+                INSERT INTO delivery_v7 SELECT * FROM delivery;
+                DROP TABLE delivery;
+                ALTER TABLE delivery_v7 RENAME TO delivery;
+                CREATE INDEX delivery_due ON delivery(next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX delivery_status_agency ON delivery(status, agency, position);
+                CREATE INDEX delivery_task ON delivery(task_id) WHERE status = 'pending';
+                """)
+        }
         return migrator
     }
 }

@@ -30,7 +30,7 @@ struct SQLiteStatements {
     }
 
     func dossier(duplicateKey: String) throws -> Dossier? {
-        guard let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'"),
+        guard let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status NOT IN ('withdrawn', 'refused')"),
                                            arguments: [duplicateKey]) else { return nil }
         return try dossier(id: id)
     }
@@ -59,7 +59,7 @@ struct SQLiteStatements {
             try write(dossier, events: events, alertTimer: alertTimer)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
             && (error.message ?? "").contains("duplicate_key") {
-            let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status != 'withdrawn'"),
+            let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status NOT IN ('withdrawn', 'refused')"),
                                                arguments: [dossier.duplicateKey])
             throw DomainError.conflict(slug: "duplicate-dossier", detail: "a \(dossier.procedure) dossier for the same person is already registered: \(existing ?? "?")",
                                        existingId: existing)

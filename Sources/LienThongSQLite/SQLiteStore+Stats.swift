@@ -95,10 +95,10 @@ extension SQLiteStore {
                 SELECT procedure, json_extract(document, '$.channel') AS channel, count(*) AS n FROM dossier GROUP BY 1, 2
                 """).map { DossierCount(procedure: $0["procedure"], channel: $0["channel"] ?? "counter", count: $0["n"]) }
             let open = Dictionary(try Row.fetchAll(db, sql: """
-                SELECT status, count(*) AS n FROM dossier WHERE status NOT IN ('returned','withdrawn') GROUP BY status
+                SELECT status, count(*) AS n FROM dossier WHERE status NOT IN ('returned','withdrawn','refused') GROUP BY status
                 """).map { ($0["status"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
             let overdue = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM dossier WHERE status NOT IN ('returned','withdrawn') AND paused = 0 AND due_at < ?
+                SELECT count(*) FROM dossier WHERE status NOT IN ('returned','withdrawn','refused','submitted') AND paused = 0 AND due_at < ?
                 """, arguments: [Codec.millis(now)]) ?? 0
             return (received, open, overdue)
         }

@@ -21,6 +21,7 @@ struct TestApp {
     static let police = "demo-police-token"
     static let insurance = "demo-insurance-token"
     static let socialAffairs = "demo-social-affairs-token"
+    static let portal = "test-portal-token"
 
     let clock: ManualWallClock
     let engine: Engine
@@ -36,6 +37,7 @@ struct TestApp {
         // A second ward officer through environment overrides (also exercises them).
         let environment = [
             "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
+            "LIENTHONG_TOKENS_3_ROLE": "portal", "LIENTHONG_TOKENS_3_TOKEN": Self.portal,
         ]
         let setup = try configFile.map { file throws(ConfigurationError) in
             try ServiceSetup(configFile: file, environment: environment, schemas: schemas, today: now)
