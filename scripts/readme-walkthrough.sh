@@ -13,6 +13,7 @@ sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md | se
 out=$(BASE="http://127.0.0.1:$port" bash -euo pipefail "$work/walkthrough.sh")
 echo "$out"
 grep -q "^returned$" <<<"$out" || { echo "walkthrough: the dossier was not returned"; exit 1; }
+grep -q "^online: in-progress$" <<<"$out" || { echo "walkthrough: the online dossier was not accepted"; exit 1; }
 grep -q "^death: returned$" <<<"$out" || { echo "walkthrough: the death dossier was not returned"; exit 1; }
 if grep -q "+84912345678\|causeOfDeath" <<<"$(grep '^social affairs sees' <<<"$out")"; then echo "walkthrough: social affairs saw too much"; exit 1; fi
 grep -q '"startDay":"2026-02-23"' <<<"$out" || { echo "walkthrough: wrong deadline"; exit 1; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs schemathesis (every check) against a fresh demo as each kind of client the API has: a ward officer, a
-# supervisor and an agency. Fails on any failure; the expected statuses are in schemathesis.toml.
+# supervisor, an agency and the national portal. Fails on any failure; the expected statuses are in schemathesis.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/debug/lienthong
@@ -12,7 +12,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 status=0
-for token in demo-ward-00004-token demo-supervisor-token demo-police-token; do
+for token in demo-ward-00004-token demo-supervisor-token demo-police-token demo-portal-token; do
   echo "schemathesis as $token"
   if ! schemathesis run Schemas/openapi.yaml --url "http://127.0.0.1:$port" --checks all --max-examples "$examples" \
        --seed 1 --no-color -H "Authorization: Bearer $token" > "$work/$token.txt" 2>&1; then

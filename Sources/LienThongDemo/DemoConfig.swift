@@ -15,7 +15,8 @@ public enum DemoConfig {
 
     /// The tokens printed at start.
     public static var tokens: [(role: String, token: String)] {
-        [("ward-officer (ward 00004)", "demo-ward-00004-token"), ("supervisor", "demo-supervisor-token")]
+        [("ward-officer (ward 00004)", "demo-ward-00004-token"), ("supervisor", "demo-supervisor-token"),
+         ("portal (online dossiers)", "demo-portal-token")]
             + agencies.map { ("agency \($0.code)", "demo-\($0.code)-token") }
     }
 
@@ -43,6 +44,7 @@ public enum DemoConfig {
             "tokens": [
                 ["role": "ward-officer", "ward": "00004", "token": "demo-ward-00004-token"],
                 ["role": "supervisor", "token": "demo-supervisor-token"],
+                ["role": "portal", "token": "demo-portal-token"],
             ],
             "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
         ]

@@ -27,10 +27,17 @@ public final class DemoStory: Service, Sendable {
         case funeralWaiting = "Trịnh Văn Tâm"
         /// A death dossier with the funeral allowance and the survivor benefit that runs through by itself.
         case deathOrdinary = "Ngô Văn Bảy"
+        /// Sent online days ago and never received by the ward: awaiting-reception (the Cầu Dền case).
+        case unreceived = "Mai Ngọc Diệp"
+        /// Sent online; the ward refuses it (the citizen is told why).
+        case refusedOnline = "Trương Văn Lộc"
+        /// Sent online; the ward accepts it a few seconds later and it runs through.
+        case acceptedOnline = "Lý Thu Hà"
     }
 
     public static let ward = "00004"
     static let officer = Actor(role: .wardOfficer, ward: ward)
+    static let portal = Actor(role: .portal)
     static let wrongHouseholdHead = "001060001234"
 
     let engine: Engine
@@ -140,6 +147,13 @@ public final class DemoStory: Service, Sendable {
         let funeral = try await fileDeath(.funeralWaiting, include: ["funeral-allowance"], receivedAt: deathAt)
         try await playPast(funeral, rootDoneAt: deathAt.addingTimeInterval(3600), stalled: "social-affairs", verification: false)
         _ = try await fileDeath(.deathOrdinary, include: ["funeral-allowance", "survivor-benefit"], receivedAt: now)
+        // Online dossiers from the national portal: one the ward never received, one it refuses, one it accepts.
+        _ = try await file(Self.child(.unreceived), receivedAt: localMorning(daysAgo: 4), actor: Self.portal)
+        let refused = try await file(Self.child(.refusedOnline), receivedAt: now, actor: Self.portal)
+        _ = try await engine.wardCommand(dossierId: refused.id, actor: Self.officer) { workflow, d, now in
+            try workflow.refuse(d, reason: "Ảnh chụp giấy chứng sinh không đọc được; xin nộp lại bản rõ nét", actor: Self.officer, now: now)
+        }
+        _ = try await file(Self.child(.acceptedOnline), receivedAt: now, actor: Self.portal)
         for _ in 0..<6 { _ = try await file(Self.ordinaryChild(), receivedAt: now) }
         logger.info("demo story filed its dossiers")
     }
@@ -198,9 +212,10 @@ public final class DemoStory: Service, Sendable {
         _ = try await engine.agencyEvent(taskId: task.id, body: .object(body), actor: Actor(role: .agency, agency: task.agency))
     }
 
-    func file(_ child: Child, receivedAt: Date) async throws -> Dossier {
-        try await engine.createDossier(body: Self.dossier(child, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime),
-                                       idempotencyKey: nil, actor: Self.officer).dossier
+    func file(_ child: Child, receivedAt: Date, actor: Actor = DemoStory.officer) async throws -> Dossier {
+        var body = Self.dossier(child, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime)
+        if actor.role == .portal { body = body.merging(["channel": "online"]) }
+        return try await engine.createDossier(body: body, idempotencyKey: nil, actor: actor).dossier
     }
 
     func fileDeath(_ script: Script, include: [String], receivedAt: Date) async throws -> Dossier {
@@ -230,6 +245,12 @@ public final class DemoStory: Service, Sendable {
             let fix: JSONValue = ["residence": ["householdHeadPersonalId": "001060005678"]]
             _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
                 try workflow.resubmit(d, taskId: task.id, data: fix, note: "Sửa số định danh chủ hộ theo sổ hộ khẩu", actor: Self.officer, now: now)
+            }
+        }
+        for dossier in try await store.dossiers(DossierQuery(ward: Self.ward, status: .submitted, now: now, limit: 50)).items
+        where now.timeIntervalSince(dossier.updatedAt) >= 8 && Self.scriptOf(dossier) != .unreceived {
+            _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
+                try workflow.accept(d, actor: Self.officer, now: now)
             }
         }
         for dossier in try await store.dossiers(DossierQuery(ward: Self.ward, status: .readyToReturn, now: now, limit: 50)).items

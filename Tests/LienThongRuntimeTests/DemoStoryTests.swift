@@ -25,6 +25,9 @@ struct DemoStoryTests {
         // Both bundles are in the story: a death dossier waits on social affairs for its funeral allowance.
         let dossiers = try await h.store.dossiers(DossierQuery(now: h.clock.now(), limit: 100)).items
         #expect(Set(dossiers.map(\.procedure)) == ["birth-3in1", "death-bundle"])
+        #expect(seen.contains("awaiting-reception/-"), "an online dossier the ward never received")
+        #expect(dossiers.contains { $0.status == .refused })
+        #expect(dossiers.contains { $0.status == .submitted && $0.channel == .online })
         let funeral = try #require(open.first { $0.agency == "social-affairs" })
         #expect(funeral.message.contains("trợ cấp mai táng của Văn hóa – Xã hội"), "\(funeral.message)")
         // The at-risk task is neither overdue nor about to be in the next ten minutes.
