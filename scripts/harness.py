@@ -1,4 +1,7 @@
-"""Helpers shared by the scripts that drive the real binary (crash test, delivery benchmark)."""
+"""Helpers shared by the scripts that drive the real binary (crash test, multi-instance test, benchmarks)."""
+import base64
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -36,3 +39,15 @@ def birth_dossier(n, id_base, given="Nguyễn Văn", hometown=None):
             "declarant": {"fullName": "Trần Thị Bình", "relationship": "mother", "personalId": f"{id_base + n}"},
             "residence": {"address": "12 ngõ 5 Minh Khai", "commune": "00004"},
             "insurance": {"medicalFacilityCode": "01-001"}}
+
+
+def read_signed_webhook(handler, secret, max_skew=300):
+    """Reads a Standard Webhooks POST from `handler` (a BaseHTTPRequestHandler); returns (webhook-id, body) when its
+    signature verifies with the `whsec_` secret and its timestamp is within `max_skew` seconds, else (None, body)."""
+    body = handler.rfile.read(int(handler.headers.get("content-length", "0")))
+    wid, ts = handler.headers.get("webhook-id"), handler.headers.get("webhook-timestamp", "0")
+    key = base64.b64decode(secret[len("whsec_"):])
+    expected = "v1," + base64.b64encode(hmac.new(key, f"{wid}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+    signatures = handler.headers.get("webhook-signature", "").split(" ")
+    ok = any(hmac.compare_digest(expected, s) for s in signatures) and abs(time.time() - int(ts)) <= max_skew
+    return (wid if ok else None), body

@@ -7,11 +7,11 @@
   - an alert raised through one instance reaches the other's alert stream;
   - audit verify on the database is clean; SIGTERM of the survivor exits 0.
 Needs LIENTHONG_TEST_POSTGRES (scripts/pg-throwaway.sh); each run uses a schema of its own. Standard library only."""
-import base64, hashlib, hmac, json, os, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request, uuid
+import base64, json, os, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request, uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import birth_dossier, start_server
+from harness import birth_dossier, read_signed_webhook, start_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/debug/lienthong")
@@ -30,11 +30,8 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("content-length", "0")))
-        wid, ts, sig = self.headers.get("webhook-id"), self.headers.get("webhook-timestamp"), self.headers.get("webhook-signature", "")
-        key = base64.b64decode(SECRET[len("whsec_"):])
-        expected = "v1," + base64.b64encode(hmac.new(key, f"{wid}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
-        if not any(hmac.compare_digest(expected, s) for s in sig.split(" ")):
+        wid, body = read_signed_webhook(self, SECRET)
+        if wid is None:
             self.send_response(401); self.end_headers(); return
         message = json.loads(body)
         with lock:
