@@ -156,6 +156,9 @@ public struct Dossier: Codable, Sendable, Hashable {
     public var refuseReason: String?
     /// Sent by the portal role (which may read only what it sent).
     public var submittedByPortal: Bool?
+    /// The national portal sync: the last message's sequence number and the statuses it reported.
+    public var portalSequence: Int?
+    public var portalFingerprint: String?
 
     /// Past its due time and still owed to the citizen (its clock not stopped for a supplement). Compared in
     /// milliseconds, the precision timers are stored with.

@@ -12,6 +12,8 @@ public struct OutboxMessage: Sendable, Hashable {
         case citizenReady = "citizen.ready"
         /// To the citizen: the ward refused the online dossier, and why.
         case citizenRefused = "citizen.refused"
+        /// To the national portal: the dossier's and its tasks' statuses (SPEC §12).
+        case portalStatus = "portal.status"
 
         public var isCitizenMessage: Bool { self == .citizenReceived || self == .citizenReady || self == .citizenRefused }
 
@@ -24,6 +26,7 @@ public struct OutboxMessage: Sendable, Hashable {
             case .citizenReceived: "tin nhắn tiếp nhận"
             case .citizenReady: "tin nhắn có kết quả"
             case .citizenRefused: "tin nhắn từ chối hồ sơ"
+            case .portalStatus: "trạng thái hồ sơ"
             }
         }
     }

@@ -36,12 +36,16 @@ public struct Workflow: Sendable {
     public let pushAgencies: Set<String>
     /// How long a delivered task may wait for its acknowledgement.
     public let ackWindow: TimeInterval
+    /// Every status change is sent to the national portal (config `portal`).
+    public let portalSyncEnabled: Bool
 
-    public init(catalog: ProcedureCatalog, calendar: WorkingDayCalendar, pushAgencies: Set<String> = [], ackWindow: TimeInterval = 4 * 3600) {
+    public init(catalog: ProcedureCatalog, calendar: WorkingDayCalendar, pushAgencies: Set<String> = [], ackWindow: TimeInterval = 4 * 3600,
+                portalSyncEnabled: Bool = false) {
         self.catalog = catalog
         self.calendar = calendar
         self.pushAgencies = pushAgencies
         self.ackWindow = ackWindow
+        self.portalSyncEnabled = portalSyncEnabled
     }
 
     public var validator: DossierValidator { DossierValidator(catalog: catalog, localTime: calendar.localTime) }

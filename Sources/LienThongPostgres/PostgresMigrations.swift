@@ -16,7 +16,8 @@ enum PostgresMigrations {
               tracking_code TEXT NOT NULL UNIQUE,
               procedure TEXT NOT NULL,
               ward TEXT NOT NULL CHECK (length(ward) = 5),
-              status TEXT NOT NULL CHECK (status IN ('in-progress','ready-to-return','returned','action-required','withdrawn')),
+              status TEXT NOT NULL CHECK (status IN ('submitted','in-progress','ready-to-return','returned','action-required','withdrawn',
+                                                     'refused')),
               due_at BIGINT NOT NULL,
               paused BOOLEAN NOT NULL,
               supplement_due_at BIGINT,
@@ -30,10 +31,10 @@ enum PostgresMigrations {
               returned_at BIGINT
             )
             """,
-            "CREATE UNIQUE INDEX dossier_duplicate ON dossier(duplicate_key) WHERE status <> 'withdrawn'",
+            "CREATE UNIQUE INDEX dossier_duplicate ON dossier(duplicate_key) WHERE status NOT IN ('withdrawn', 'refused')",
             "CREATE INDEX dossier_ward ON dossier(ward, position)",
             "CREATE INDEX dossier_status ON dossier(status, position)",
-            "CREATE INDEX dossier_open_due ON dossier(due_at) WHERE status NOT IN ('returned', 'withdrawn')",
+            "CREATE INDEX dossier_open_due ON dossier(due_at) WHERE status NOT IN ('returned', 'withdrawn', 'refused')",
             "CREATE INDEX dossier_timer ON dossier(timer_at) WHERE timer_at IS NOT NULL",
             "CREATE INDEX dossier_returned ON dossier(returned_at) WHERE returned_at IS NOT NULL",
             """
@@ -94,7 +95,8 @@ enum PostgresMigrations {
             CREATE TABLE delivery (
               position BIGSERIAL PRIMARY KEY,
               id TEXT NOT NULL UNIQUE,
-              kind TEXT NOT NULL CHECK (kind IN ('task.assigned','task.updated','task.cancelled','citizen.received','citizen.ready')),
+              kind TEXT NOT NULL CHECK (kind IN ('task.assigned','task.updated','task.cancelled','citizen.received','citizen.ready',
+                                                 'citizen.refused','portal.status')),
               agency TEXT,
               task_id TEXT REFERENCES task(id),
               dossier_id TEXT NOT NULL REFERENCES dossier(id),
@@ -112,7 +114,7 @@ enum PostgresMigrations {
               claimed_by TEXT,
               lease_until BIGINT,
               CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL)),
-              CHECK (kind LIKE 'citizen.%' OR (agency IS NOT NULL AND task_id IS NOT NULL))
+              CHECK (kind LIKE 'citizen.%' OR kind = 'portal.status' OR (agency IS NOT NULL AND task_id IS NOT NULL))
             )
             """,
             "CREATE INDEX delivery_due ON delivery(next_attempt_at) WHERE status = 'pending'",
@@ -123,7 +125,8 @@ enum PostgresMigrations {
               position BIGSERIAL PRIMARY KEY,
               id TEXT NOT NULL UNIQUE,
               type TEXT NOT NULL CHECK (type IN ('handoff-unacknowledged','task-at-risk','task-overdue','dossier-overdue',
-                'task-rejected','awaiting-supplement','result-not-returned','delivery-failing','delivery-dead-lettered')),
+                'task-rejected','awaiting-supplement','result-not-returned','delivery-failing','delivery-dead-lettered',
+                'awaiting-reception')),
               condition_key TEXT NOT NULL,
               dossier_id TEXT NOT NULL REFERENCES dossier(id),
               task_id TEXT, agency TEXT, ward TEXT NOT NULL,
@@ -141,28 +144,6 @@ enum PostgresMigrations {
             // Inserted only under one advisory transaction lock (see PostgresWriteTransaction.put), so sequence
             // numbers are handed out in commit order and a reader never passes a change committed later.
             "CREATE TABLE alert_change (seq BIGSERIAL PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alert(id), at BIGINT NOT NULL)",
-        ]),
-        ("v2-online-dossiers", [
-            "ALTER TABLE dossier DROP CONSTRAINT dossier_status_check",
-            """
-            ALTER TABLE dossier ADD CONSTRAINT dossier_status_check CHECK (status IN ('submitted','in-progress','ready-to-return',
-              'returned','action-required','withdrawn','refused'))
-            """,
-            "DROP INDEX dossier_duplicate",
-            "CREATE UNIQUE INDEX dossier_duplicate ON dossier(duplicate_key) WHERE status NOT IN ('withdrawn', 'refused')",
-            "DROP INDEX dossier_open_due",
-            "CREATE INDEX dossier_open_due ON dossier(due_at) WHERE status NOT IN ('returned', 'withdrawn', 'refused')",
-            "ALTER TABLE alert DROP CONSTRAINT alert_type_check",
-            """
-            ALTER TABLE alert ADD CONSTRAINT alert_type_check CHECK (type IN ('handoff-unacknowledged','task-at-risk','task-overdue',
-              'dossier-overdue','task-rejected','awaiting-supplement','result-not-returned','delivery-failing','delivery-dead-lettered',
-              'awaiting-reception'))
-            """,
-            "ALTER TABLE delivery DROP CONSTRAINT delivery_kind_check",
-            """
-            ALTER TABLE delivery ADD CONSTRAINT delivery_kind_check CHECK (kind IN ('task.assigned','task.updated','task.cancelled',
-              'citizen.received','citizen.ready','citizen.refused'))
-            """,
         ]),
     ]
 

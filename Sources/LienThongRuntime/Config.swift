@@ -69,4 +69,11 @@ public struct LienThongConfig: Sendable {
     public var procedures: [String]?
     /// A SQLite file or a `postgres://` URL; `--database` and `LIENTHONG_DATABASE` take precedence.
     public var database: String?
+    /// The national portal's status sync (SPEC §12); nil: off.
+    public var portal: PortalConfig?
+}
+
+public struct PortalConfig: Sendable, Hashable {
+    public var endpoint: URL
+    public var secret: String
 }

@@ -27,6 +27,7 @@ public struct ConfigLoader: Sendable {
         "citizenMessages": .object(["sink": .leaf, "file": .leaf, "endpoint": .leaf]),
         "procedures": .leaf,
         "database": .leaf,
+        "portal": .object(["endpoint": .leaf, "secret": .leaf]),
     ])
 
     static func envName(_ key: String) -> String {
@@ -165,11 +166,24 @@ public struct ConfigLoader: Sendable {
                 return code
             }
         }
+        let portalObject = try object(m["portal"], key: "portal")
+        var portal: PortalConfig?
+        if !portalObject.isEmpty {
+            let text = try string(portalObject["endpoint"], key: "portal.endpoint", default: "")
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(key: "portal.endpoint", "must be the national portal's http(s) URL")
+            }
+            let secret = try string(portalObject["secret"], key: "portal.secret", default: "")
+            guard secret.hasPrefix("whsec_"), let raw = Data(base64Encoded: String(secret.dropFirst(6))), raw.count >= 16 else {
+                throw ConfigurationError(key: "portal.secret", "must be 'whsec_' followed by a base64 key of at least 16 bytes")
+            }
+            portal = PortalConfig(endpoint: url, secret: secret)
+        }
         let database = try optionalString(m["database"], key: "database")
         if let database, database.isEmpty { throw ConfigurationError(key: "database", "must be a file path or a postgres:// URL") }
         return LienThongConfig(timeZone: zone, calendar: calendar, calendarVersion: version, calendarDeclaresYears: declaresYears,
                                slaProfile: slaProfile, ackWindow: ackWindow, delivery: delivery, agencies: agencies,
-                               tokens: tokens, support: support, citizenMessages: citizenMessages, procedures: procedures, database: database)
+                               tokens: tokens, support: support, citizenMessages: citizenMessages, procedures: procedures, database: database, portal: portal)
     }
 
     static var shapeKeys: [String: Shape] {

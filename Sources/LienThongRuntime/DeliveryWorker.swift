@@ -44,6 +44,9 @@ public struct DeliveryWorker: Service {
 
     /// Standard Webhooks headers for one attempt; with several secrets (a rotation) the signature header carries
     /// one `v1,` entry per secret, space-separated, and a receiver accepts any.
+    /// The key of the national portal's endpoint among `endpoints` (agency codes are lower-case letters and hyphens).
+    public static let portal = "(national-portal)"
+
     public static func headers(id: String, timestamp: Int64, body: Data, secrets: [String]) -> [(String, String)] {
         let signatures = secrets.compactMap { WebhookSignature.sign(secret: $0, id: id, timestamp: timestamp, body: body) }
         return [("content-type", "application/json"), ("user-agent", "LienThong/1"), ("webhook-id", id),
@@ -53,8 +56,9 @@ public struct DeliveryWorker: Service {
     func attempt(_ record: DeliveryRecord) async -> DeliveryOutcome {
         let body = Data(record.body.utf8)
         if record.kind.isCitizenMessage { return await citizenSink.deliver(id: record.id, body: body) }
-        guard let agency = record.agency, let endpoint = endpoints[agency] else {
-            return .failed(status: nil, error: "agency \(record.agency ?? "?") has no push endpoint configured")
+        let receiver = record.kind == .portalStatus ? Self.portal : record.agency
+        guard let receiver, let endpoint = endpoints[receiver] else {
+            return .failed(status: nil, error: "\(receiver ?? "?") has no push endpoint configured")
         }
         let timestamp = Int64(engine.clock.now().timeIntervalSince1970)
         return await transport.post(url: endpoint.url, headers: Self.headers(id: record.id, timestamp: timestamp, body: body, secrets: endpoint.secrets),

@@ -29,7 +29,8 @@ extension Engine {
     /// Raises or resolves the outbox's own alerts after an attempt: 3 failures in a row, dead letter, recovery.
     static func reconcileDeliveryAlerts(_ record: DeliveryRecord, ward: String?, _ tx: any StoreTransaction, workflow: Workflow,
                                         ids: any IdentifierSource, now: Date) async throws {
-        let receiver = record.agency.map { workflow.catalog.label(agency: $0) } ?? "công dân"
+        let receiver = record.kind == .portalStatus ? "Cổng Dịch vụ công quốc gia"
+            : record.agency.map { workflow.catalog.label(agency: $0) } ?? "công dân"
         for change in DeliveryRules.alerts(for: record.progress, what: record.kind.vietnamese, to: receiver) {
             switch change {
             case .raise(let type, let message):

@@ -44,6 +44,8 @@ public final class Engine: Sendable {
     /// Writes a decision: the dossier, its events and the outbox messages it causes, in the caller's transaction.
     static func commit(_ decision: Decision, _ tx: any StoreTransaction, workflow: Workflow, renderer: MessageRenderer,
                        ids: any IdentifierSource, now: Date) async throws {
+        var decision = decision
+        if let sync = workflow.portalSync(&decision.dossier) { decision.messages.append(sync) }
         try await tx.save(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now))
         try await reconcileAlerts(decision.dossier, tx, workflow: workflow, ids: ids, now: now)
         let messages = decision.messages

@@ -87,6 +87,8 @@ public struct MessageRenderer: Sendable {
                     "trackingCode": .string(dossier.trackingCode), "dueAt": .string(due),
                     "to": ["phone": declarant?["phone"] ?? .null, "email": declarant?["email"] ?? .null],
                     "text": .string(text)]
+        } else if message.kind == .portalStatus {
+            body = views.workflow.portalBody(dossier)
         } else {
             let task = dossier.tasks.first { $0.id == message.taskId }
             body = ["type": .string(message.kind.rawValue),

@@ -47,7 +47,8 @@ public struct ServiceSetup: Sendable {
                                               key: "templates/citizen-messages.json")
         self.config = config
         self.workflow = Workflow(catalog: catalog, calendar: calendar,
-                                 pushAgencies: Set(config.agencies.filter { $0.mode == .push }.map(\.code)), ackWindow: config.ackWindow)
+                                 pushAgencies: Set(config.agencies.filter { $0.mode == .push }.map(\.code)), ackWindow: config.ackWindow,
+                                 portalSyncEnabled: config.portal != nil)
     }
 
     /// The engine's retry policy from `delivery`.
@@ -61,6 +62,7 @@ public struct ServiceSetup: Sendable {
                 endpoints[agency.code] = .init(url: url, secret: secret, nextSecret: agency.nextSecret)
             }
         }
+        if let portal = config.portal { endpoints[DeliveryWorker.portal] = .init(url: portal.endpoint, secret: portal.secret) }
         return endpoints
     }
 

@@ -196,7 +196,7 @@ enum Migrations {
         }
         migrator.registerMigration("v7-online-dossiers") { db in
             // New values in three CHECK constraints (dossier status submitted/refused, alert type
-            // awaiting-reception, delivery kind citizen.refused): SQLite changes a CHECK by rebuilding the table
+            // awaiting-reception, delivery kinds citizen.refused and portal.status): SQLite changes a CHECK by rebuilding the table
             // (the migrator runs with foreign keys off and checks them after).
             try db.execute(sql: """
                 CREATE TABLE dossier_v7 (
@@ -266,7 +266,7 @@ enum Migrations {
                   position INTEGER PRIMARY KEY AUTOINCREMENT,
                   id TEXT NOT NULL UNIQUE,
                   kind TEXT NOT NULL CHECK (kind IN ('task.assigned','task.updated','task.cancelled','citizen.received','citizen.ready',
-                                                     'citizen.refused')),
+                                                     'citizen.refused','portal.status')),
                   agency TEXT,
                   task_id TEXT REFERENCES task(id),
                   dossier_id TEXT NOT NULL REFERENCES dossier(id),
@@ -282,7 +282,7 @@ enum Migrations {
                   last_error TEXT,
                   last_status INTEGER,
                   CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL)),
-                  CHECK (kind LIKE 'citizen.%' OR (agency IS NOT NULL AND task_id IS NOT NULL))
+                  CHECK (kind LIKE 'citizen.%' OR kind = 'portal.status' OR (agency IS NOT NULL AND task_id IS NOT NULL))
                 );
                 INSERT INTO delivery_v7 SELECT * FROM delivery;
                 DROP TABLE delivery;

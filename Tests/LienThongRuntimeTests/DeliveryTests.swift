@@ -19,10 +19,10 @@ struct PushHarness {
     let worker: DeliveryWorker
     let supervisor = Actor(role: .supervisor)
 
-    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00")) async throws {
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), environment: [String: String] = [:]) async throws {
         clock = ManualWallClock(now)
         setup = try ServiceSetup(configFile: Fixtures.repositoryRoot.appendingPathComponent("Schemas/examples/config.appendix-a.json"),
-                                 environment: [:], schemas: Fixtures.schemas, today: now)
+                                 environment: environment, schemas: Fixtures.schemas, today: now)
         store = try await Fixtures.temporaryStore().store
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         worker = DeliveryWorker(engine: engine, endpoints: setup.pushEndpoints, transport: transport, citizenSink: sink, timeout: 10)
