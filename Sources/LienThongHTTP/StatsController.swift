@@ -11,17 +11,37 @@ struct StatsController: Sendable {
 
     func register(_ routes: inout RouteRegistrar) {
         routes.protected(.get, "/v1/stats", stats)
+        routes.protected(.get, "/v1/portal-sync", portalSync)
     }
 
-    static func number(_ value: Double?) -> JSONValue {
-        value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null
-    }
-
-    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// `GET /v1/portal-sync?from=&to=` (supervisor): per ward, the dossiers whose status changed in the period, how
+    /// many the national portal has in their current status, and the ward's health by the portal's rule.
+    @Sendable func portalSync(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.require(.supervisor)
-        let workflow = engine.workflow
-        let now = engine.clock.now()
-        let today = workflow.calendar.localTime.local(now).date
+        let calendar = engine.workflow.calendar
+        let (from, to, problems) = period(request, today: calendar.localTime.local(engine.clock.now()).date)
+        guard problems.isEmpty else { throw DomainError.validation(ValidationFailure(problems: problems)) }
+        let start = calendar.localTime.instant(from, minute: 0), end = calendar.localTime.instant(to.adding(days: 1), minute: 0)
+        let rows = try await engine.store.portalSync(from: start, to: end)
+        var states: [String: [PortalSyncState]] = [:]
+        for row in rows.latest { states[row.ward, default: []].append(PortalSyncWard.state(status: row.status, consecutiveFailures: row.failures)) }
+        let wards = Set(states.keys).union(rows.dead.keys).sorted().map {
+            PortalSyncWard(ward: $0, states: states[$0] ?? [], deadLetters: rows.dead[$0] ?? 0)
+        }
+        return JSONIO.response([
+            "from": .string(from.description), "to": .string(to.description),
+            "enabled": .bool(engine.workflow.portalSyncEnabled),
+            "health": .string(wards.contains(where: \.isRed) ? "red" : "green"),
+            "wards": .array(wards.map { w in
+                ["ward": .string(w.ward), "changed": .number(Double(w.changed)), "synced": .number(Double(w.synced)),
+                 "pending": .number(Double(w.pending)), "failing": .number(Double(w.failing)), "dead": .number(Double(w.deadLetters)),
+                 "notSyncedShare": Self.number(w.notSyncedShare), "health": .string(w.isRed ? "red" : "green")]
+            }),
+        ])
+    }
+
+    /// `from` and `to` local dates (default: the last 30 days), at most 366 days apart, and the problems found.
+    func period(_ request: Request, today: LocalDate) -> (LocalDate, LocalDate, [FieldProblem]) {
         var problems: [FieldProblem] = []
         func date(_ name: String, default fallback: LocalDate) -> LocalDate {
             guard let text = request.query(name) else { return fallback }
@@ -35,6 +55,19 @@ struct StatsController: Sendable {
         let from = date("from", default: to.adding(days: -29))
         if problems.isEmpty, from > to { problems.append(FieldProblem(pointer: "/from", detail: "must not be after 'to'")) }
         if problems.isEmpty, to.dayNumber - from.dayNumber > 366 { problems.append(FieldProblem(pointer: "/from", detail: "the period may span at most 366 days")) }
+        return (from, to, problems)
+    }
+
+    static func number(_ value: Double?) -> JSONValue {
+        value.map { .number(($0 * 1000).rounded() / 1000) } ?? .null
+    }
+
+    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
+        _ = try context.require(.supervisor)
+        let workflow = engine.workflow
+        let now = engine.clock.now()
+        let (from, to, dateProblems) = period(request, today: workflow.calendar.localTime.local(now).date)
+        var problems = dateProblems
         let agency = request.query("agency")
         if let agency, !engine.agencyCodes.contains(agency) { problems.append(FieldProblem(pointer: "/agency", detail: "unknown agency '\(agency)'")) }
         let ward = request.query("ward")

@@ -107,6 +107,23 @@ extension PostgresStore {
         return (received, open, overdue)
     }
 
+    public func portalSync(from: Date, to: Date) async throws -> (latest: [(ward: String, status: DeliveryStatus, failures: Int)], dead: [String: Int]) {
+        var latest: [(ward: String, status: DeliveryStatus, failures: Int)] = []
+        for try await (ward, status, failures) in try await rows("""
+            SELECT d.ward, x.status, x.consecutive_failures FROM dossier d
+            JOIN LATERAL (SELECT status, consecutive_failures FROM delivery WHERE dossier_id = d.id AND kind = 'portal.status'
+                          ORDER BY position DESC LIMIT 1) x ON true
+            WHERE d.updated_at >= \(Codec.millis(from)) AND d.updated_at < \(Codec.millis(to))
+            """).decode((String, String, Int).self) {
+            if let parsed = DeliveryStatus(rawValue: status) { latest.append((ward, parsed, failures)) }
+        }
+        let dead = try await counts("""
+            SELECT d.ward, count(*)::int FROM delivery x JOIN dossier d ON d.id = x.dossier_id
+            WHERE x.kind = 'portal.status' AND x.status = 'dead' GROUP BY d.ward
+            """)
+        return (latest, dead)
+    }
+
     public func leasesHeld(now: Date) async throws -> Int {
         for try await n in try await rows("""
             SELECT count(*)::int FROM delivery WHERE status = 'pending' AND claimed_by = \(instance) AND lease_until > \(Codec.millis(now))

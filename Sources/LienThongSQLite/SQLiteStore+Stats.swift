@@ -106,6 +106,24 @@ extension SQLiteStore {
 
     public func leasesHeld(now: Date) async throws -> Int { 0 }
 
+    public func portalSync(from: Date, to: Date) async throws -> (latest: [(ward: String, status: DeliveryStatus, failures: Int)], dead: [String: Int]) {
+        try await pool.read { db in
+            let latest = try Row.fetchAll(db, sql: """
+                SELECT d.ward, x.status, x.consecutive_failures FROM dossier d
+                JOIN delivery x ON x.id = (SELECT id FROM delivery WHERE dossier_id = d.id AND kind = 'portal.status' ORDER BY position DESC LIMIT 1)
+                WHERE d.updated_at >= ? AND d.updated_at < ?
+                """, arguments: [Codec.millis(from), Codec.millis(to)]).compactMap { row -> (ward: String, status: DeliveryStatus, failures: Int)? in
+                guard let status = DeliveryStatus(rawValue: row["status"]) else { return nil }
+                return (row["ward"], status, row["consecutive_failures"])
+            }
+            let dead = Dictionary(try Row.fetchAll(db, sql: """
+                SELECT d.ward, count(*) AS n FROM delivery x JOIN dossier d ON d.id = x.dossier_id
+                WHERE x.kind = 'portal.status' AND x.status = 'dead' GROUP BY d.ward
+                """).map { ($0["ward"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
+            return (latest, dead)
+        }
+    }
+
     /// Events in the log (benchmarks).
     public func eventCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }

@@ -87,4 +87,37 @@ struct PortalSyncTests {
         _ = try await h.intake()
         #expect(try await h.deliveries().allSatisfy { $0.kind != .portalStatus })
     }
+
+    /// The national portal's rule: red above 30 % not synced in their current status, or with any dead letter.
+    @Test(arguments: [
+        (10, 7, 0, 0, 0, "green"),     // exactly 30 % not synced: green
+        (10, 6, 4, 0, 0, "red"),       // 40 %
+        (3, 2, 1, 0, 0, "red"),        // 33 %
+        (10, 10, 0, 0, 1, "red"),      // all synced, but an older dead letter
+        (0, 0, 0, 0, 0, "green"),      // nothing changed
+        (10, 8, 1, 1, 0, "green"),     // 20 %, one failing
+    ] as [(Int, Int, Int, Int, Int, String)])
+    func healthRule(changed: Int, synced: Int, pending: Int, failing: Int, deadLetters: Int, health: String) {
+        let states = Array(repeating: PortalSyncState.synced, count: synced) + Array(repeating: .pending, count: pending)
+            + Array(repeating: .failing, count: failing) + Array(repeating: .pending, count: changed - synced - pending - failing)
+        let ward = PortalSyncWard(ward: "00004", states: states, deadLetters: deadLetters)
+        #expect(ward.changed == changed)
+        #expect((ward.isRed ? "red" : "green") == health)
+    }
+
+    @Test func theStoreReportsEachDossiersLatestPortalMessage() async throws {
+        let h = try await PushHarness(environment: Self.environment)
+        _ = try await h.intake()
+        let day = (h.clock.now().addingTimeInterval(-3600), h.clock.now().addingTimeInterval(3600))
+        var rows = try await h.store.portalSync(from: day.0, to: day.1)
+        #expect(rows.latest.map { "\($0.ward) \($0.status.rawValue)" } == ["00004 pending"])
+        #expect(rows.dead.isEmpty)
+        // The handoff's delivery changes the task's status: that is a new message, pending until the next round.
+        try await h.worker.runOnce()
+        rows = try await h.store.portalSync(from: day.0, to: day.1)
+        #expect(rows.latest.map { PortalSyncWard.state(status: $0.status, consecutiveFailures: $0.failures) } == [.pending])
+        try await h.worker.runOnce()
+        rows = try await h.store.portalSync(from: day.0, to: day.1)
+        #expect(rows.latest.map { PortalSyncWard.state(status: $0.status, consecutiveFailures: $0.failures) } == [.synced])
+    }
 }
