@@ -54,11 +54,12 @@ public final class Engine: Sendable {
         }
     }
 
-    /// Runs `body` as one command (its own savepoint in a shared transaction, see `GroupCommitter`) with a
-    /// `commit` bound to it; returns after the transaction committed, then wakes the background services.
     /// Writes one decision in the command's transaction.
     typealias Commit = @Sendable (Decision) async throws -> Void
 
+    /// Runs `body` as one command (with SQLite its own savepoint in a shared transaction, see `GroupCommitter`;
+    /// with PostgreSQL its own transaction) with a `commit` bound to it; returns after the transaction committed,
+    /// then wakes the background services.
     func write<T: Sendable>(now: Date, _ body: @Sendable @escaping (any StoreTransaction, Commit) async throws -> T) async throws -> T {
         let workflow = self.workflow, renderer = self.renderer, ids = self.ids
         let command: @Sendable (any StoreTransaction) async throws -> T = { tx in
