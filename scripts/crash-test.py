@@ -8,7 +8,7 @@ Repeats for several random instants; ends with SIGTERM, which must exit 0. Uses 
 import base64, json, os, random, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import birth_dossier, read_signed_webhook, start_server
+from harness import api_call, birth_dossier, read_signed_webhook, start_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/debug/lienthong")
@@ -41,14 +41,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def call(method, path, token, body=None, timeout=5):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(BASE + path, data=data, method=method,
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    return api_call(BASE, method, path, token, body, timeout)
 
 
 def main():

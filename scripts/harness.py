@@ -2,10 +2,12 @@
 import base64
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 
@@ -51,3 +53,15 @@ def read_signed_webhook(handler, secret, max_skew=300):
     signatures = handler.headers.get("webhook-signature", "").split(" ")
     ok = any(hmac.compare_digest(expected, s) for s in signatures) and abs(time.time() - int(ts)) <= max_skew
     return (wid if ok else None), body
+
+
+def api_call(base, method, path, token, body=None, timeout=5):
+    """One JSON request to the service at `base`; returns (status, decoded body), errors included."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")

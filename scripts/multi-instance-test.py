@@ -11,7 +11,7 @@ import base64, json, os, signal, subprocess, sys, tempfile, threading, time, url
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import birth_dossier, read_signed_webhook, start_server
+from harness import api_call, birth_dossier, read_signed_webhook, start_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/debug/lienthong")
@@ -42,14 +42,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def call(port, method, path, token, body=None, timeout=5):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    return api_call(f"http://127.0.0.1:{port}", method, path, token, body, timeout)
 
 
 def main():

@@ -80,11 +80,10 @@ public final class PostgresStore: Store {
 
     /// Calls `onChange` after every commit of any instance (until cancelled).
     public func watchChanges(_ onChange: @Sendable @escaping () -> Void) async throws {
-        try await client.withConnection { [logger] connection in
+        try await client.withConnection { connection in
             try await connection.listen(on: Self.channel) { notifications in
                 for try await _ in notifications { onChange() }
             }
-            _ = logger
         }
     }
 
