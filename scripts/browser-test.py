@@ -141,7 +141,8 @@ def main():
         assert "Trực tiếp" in browser.js("document.getElementById('live').textContent")
         panels = wait_for("server-rendered panels", lambda: browser.js("document.getElementById('panels').innerHTML"))
         for needle in ['id="alert-matrix"', 'id="overdue-tasks"', 'id="at-risk-tasks"', 'id="agency-performance"', "<svg", 'id="dead-letters"',
-                       "Nhiệm vụ quá hạn", "ngày làm việc", "Hiệu quả từng cơ quan"]:
+                       "Nhiệm vụ quá hạn", "ngày làm việc", "Hiệu quả từng cơ quan",
+                       'id="portal-sync"', "Đồng bộ Cổng Dịch vụ công quốc gia", 'data-ward="00004"']:
             assert needle in panels, f"panels lack {needle!r}"
         types = set(browser.js("[...document.querySelectorAll('#alert-rows tr')].map(r => r.dataset.type)"))
         for t in story:

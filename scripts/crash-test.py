@@ -3,7 +3,10 @@
 instant, restart it on the same database, and check that
   - every dossier that got a 201 is there, with its hash chain intact (audit verify);
   - every accepted dossier's push handoff reaches the receiver at least once (receiver dedupes by webhook-id);
-  - no handoff is invented: every task the receiver got belongs to a dossier in the database.
+  - no handoff is invented: every task the receiver got belongs to a dossier in the database;
+  - the national portal (issue 14) ends up with every accepted dossier's current status and its tasks' — a kill
+    between a change and its sync message loses neither — and hears of no dossier the database does not hold.
+Meanwhile an agency thread acknowledges the handoffs it received, so status changes race the kills too.
 Repeats for several random instants; ends with SIGTERM, which must exit 0. Uses only the standard library."""
 import base64, json, os, random, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/debug/lienthong")
 PORT, HOOK_PORT = 18090, 19191
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+PORTAL_SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "4"))
 BASE = f"http://127.0.0.1:{PORT}"
 rng = random.Random(int(os.environ.get("CRASH_SEED", str(int(time.time())))))
@@ -21,6 +25,8 @@ rng = random.Random(int(os.environ.get("CRASH_SEED", str(int(time.time())))))
 received = {}          # webhook-id -> (type, task id)
 received_lock = threading.Lock()
 bad_signatures = [0]
+portal = {}            # tracking code -> (sequence, dossier status, {task kind: status}), the newest by sequence
+portal_stale = [0]
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -28,6 +34,8 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
+        if self.path == "/portal":
+            return self.portal()
         wid, body = read_signed_webhook(self, SECRET)
         if wid is None:
             bad_signatures[0] += 1
@@ -37,6 +45,23 @@ class Receiver(BaseHTTPRequestHandler):
         message = json.loads(body)
         with received_lock:
             received[wid] = (message["type"], message["task"]["id"])
+        self.send_response(204); self.end_headers()
+
+    def portal(self):
+        wid, body = read_signed_webhook(self, PORTAL_SECRET)
+        if wid is None:
+            bad_signatures[0] += 1
+            self.send_response(401); self.end_headers(); return
+        if rng.random() < 0.1:  # a flaky portal too
+            self.send_response(503); self.end_headers(); return
+        message = json.loads(body)
+        d = message["dossier"]
+        with received_lock:
+            last = portal.get(d["code"])
+            if last is None or message["sequence"] > last[0]:
+                portal[d["code"]] = (message["sequence"], d["status"], {t["kind"]: t["status"] for t in d["tasks"]})
+            else:
+                portal_stale[0] += 1  # the portal drops stale messages
         self.send_response(204); self.end_headers()
 
 
@@ -57,11 +82,12 @@ def main():
                "tokens": [{"role": "ward-officer", "ward": "00004", "token": "crash-ward-token"},
                           {"role": "supervisor", "token": "crash-supervisor-token"}],
                "support": {"phone": "+842438253536", "email": "hotro@example.gov.vn"},
+               "portal": {"endpoint": f"http://127.0.0.1:{HOOK_PORT}/portal", "secret": PORTAL_SECRET},
                "citizenMessages": {"sink": "file", "file": os.path.join(workdir, "citizen.jsonl")}}, open(config, "w"))
     receiver = ThreadingHTTPServer(("127.0.0.1", HOOK_PORT), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
 
-    accepted, counter, counter_lock = set(), [0], threading.Lock()
+    accepted, counter, counter_lock = {}, [0], threading.Lock()   # dossier id -> tracking code
     proc = None
     for round_no in range(1, ROUNDS + 1):
         proc = start_server(BIN, PORT, workdir, config, cwd=ROOT)
@@ -75,13 +101,28 @@ def main():
                 try:
                     status, body = call("POST", "/v1/dossiers", "crash-ward-token", birth_dossier(n, 100000000000, hometown={"country": "JP", "text": "Osaka"}), timeout=3)
                     if status == 201:
-                        accepted.add(body["id"])
+                        accepted[body["id"]] = body["trackingCode"]
                     elif status not in (409,):
                         print(f"unexpected {status}: {body}")
                 except Exception:
                     pass  # the server was killed under us
 
-        threads = [threading.Thread(target=client) for _ in range(8)]
+        def agency():
+            acked = set()
+            while not stop.is_set():
+                with received_lock:
+                    todo = [task for (kind, task) in received.values() if kind == "task.assigned" and task not in acked]
+                for task in todo[:20]:
+                    try:
+                        status, _ = call("POST", f"/v1/tasks/{task}/events", "crash-justice-token",
+                                         {"eventId": f"ack-{task}", "type": "acknowledged"}, timeout=3)
+                        if status in (200, 201, 409):
+                            acked.add(task)
+                    except Exception:
+                        pass
+                time.sleep(0.05)
+
+        threads = [threading.Thread(target=client) for _ in range(8)] + [threading.Thread(target=agency)]
         for t in threads:
             t.start()
         delay = rng.uniform(0.3, 2.5)
@@ -113,6 +154,26 @@ def main():
     for task in all_tasks:
         status, _ = call("GET", f"/v1/tasks/{task}", "crash-supervisor-token")
         assert status == 200, f"the receiver got a handoff for task {task}, which no dossier holds (invented handoff)"
+    # The portal converges on each dossier's current statuses (read from the service) and hears of nothing else.
+    deadline, behind = time.time() + 60, None
+    while time.time() < deadline:
+        behind = []
+        for dossier_id, code in sorted(accepted.items()):
+            _, body = call("GET", f"/v1/dossiers/{dossier_id}", "crash-supervisor-token")
+            current = (body["status"], {t["kind"]: t["status"] for t in body["tasks"]})
+            with received_lock:
+                seen = portal.get(code)
+            if seen is None or (seen[1], seen[2]) != current:
+                behind.append((code, current, seen))
+        if not behind:
+            break
+        time.sleep(0.5)
+    assert not behind, f"{len(behind)} dossiers are not synced in their current status at the portal, e.g. {behind[:2]}"
+    with received_lock:
+        unknown = set(portal) - set(accepted.values())
+    # A dossier committed just before a kill has no 201 to show for it, but it is in the database (not invented).
+    invented = {code for code in unknown if call("GET", f"/v1/track/{code}", "crash-supervisor-token")[0] != 200}
+    assert not invented, f"the portal heard of dossiers the database does not hold: {sorted(invented)[:3]}"
     audit = subprocess.run([BIN, "audit", "verify", "--database", os.path.join(workdir, "db.sqlite")], capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     proc.send_signal(signal.SIGTERM)
@@ -121,7 +182,8 @@ def main():
     assert bad_signatures[0] == 0, f"{bad_signatures[0]} webhooks had a bad signature"
     print(f"crash test: OK — {ROUNDS} kill -9 rounds, {len(accepted)} dossiers accepted and all present, "
           f"{len(justice_tasks)} handoffs delivered at least once ({len(received)} distinct webhook-ids received), "
-          f"none invented; {audit.stdout.strip()}; SIGTERM exit 0")
+          f"none invented; the portal has all {len(accepted)} in their current status ({portal_stale[0]} stale messages dropped); "
+          f"{audit.stdout.strip()}; SIGTERM exit 0")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import Synchronization
 
 /// A stand-in for the agencies' systems, for demos and load tests: receives signed webhooks (verifying them),
 /// then answers through LienThong's API — acknowledged after `ackDelay`, completed (or rejected) after
-/// `completeDelay` — and can fail deliveries or reject tasks at given rates.
+/// `completeDelay` — and can fail deliveries or reject tasks at given rates. With a `PortalReceiver` it also plays
+/// the national portal's receiving side.
 public struct AgencySimulator: Service {
     public struct Agency: Sendable {
         public var code: String
@@ -64,11 +65,15 @@ public struct AgencySimulator: Service {
     let behaviour: Behaviour
     /// Result fields and their types per task kind, from the procedure files.
     let resultTypes: [String: [String: String]]
+    /// The national portal's receiving side, on the same listener (`/portal/hooks`, `/portal/stats`).
+    let portal: PortalReceiver?
     let logger: Logger
 
     public init(lienThong: URL, host: String = "127.0.0.1", port: Int, agencies: [Agency], behaviour: Behaviour,
-                resultTypes: [String: [String: String]], logger: Logger = Logger(label: "lienthong.simulator")) {
+                resultTypes: [String: [String: String]], portal: PortalReceiver? = nil,
+                logger: Logger = Logger(label: "lienthong.simulator")) {
         self.resultTypes = resultTypes
+        self.portal = portal
         self.lienThong = lienThong
         self.host = host
         self.port = port
@@ -102,6 +107,7 @@ public struct AgencySimulator: Service {
             }
             return Response(status: .noContent)
         }
+        portal?.register(on: router)
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-simulator"),
                               logger: logger)
         let client = HTTPClient.shared

@@ -20,24 +20,30 @@ public enum DemoConfig {
             + agencies.map { ("agency \($0.code)", "demo-\($0.code)-token") }
     }
 
-    /// With `pushTo`, the agencies are push agencies at `<pushTo>/hooks/<code>` with fresh secrets (the
-    /// in-process simulator answers there); without it they pull.
+    /// A fresh Standard Webhooks secret.
+    static func freshSecret() -> String {
+        var key = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in key.indices { key[i] = rng.next() }
+        return "whsec_" + Data(key).base64EncodedString()
+    }
+
+    /// With `pushTo`, the agencies are push agencies at `<pushTo>/hooks/<code>` with fresh secrets and the
+    /// national portal's status sync goes to `<pushTo>/portal/hooks` (the in-process simulator answers there);
+    /// without it the agencies pull and no portal sync is configured.
     public static func json(pushTo: URL? = nil) -> JSONValue {
         func agency(_ code: String, _ name: String) -> JSONValue {
             var o: [String: JSONValue] = ["code": .string(code), "name": .string(name), "token": .string("demo-\(code)-token")]
             if let pushTo {
-                var key = [UInt8](repeating: 0, count: 32)
-                var rng = SystemRandomNumberGenerator()
-                for i in key.indices { key[i] = rng.next() }
                 o["mode"] = "push"
                 o["endpoint"] = .string(pushTo.appendingPathComponent("hooks/\(code)").absoluteString)
-                o["secret"] = .string("whsec_" + Data(key).base64EncodedString())
+                o["secret"] = .string(freshSecret())
             } else {
                 o["mode"] = "pull"
             }
             return .object(o)
         }
-        return [
+        var config: JSONValue = [
             "timeZone": "Asia/Ho_Chi_Minh",
             "slaProfile": "decree-63-2024",
             "agencies": .array(agencies.map { agency($0.code, $0.name) }),
@@ -48,5 +54,10 @@ public enum DemoConfig {
             ],
             "support": ["phone": "+842438253536", "email": "hotro@example.gov.vn"],
         ]
+        if let pushTo {
+            config = config.merging(["portal": ["endpoint": .string(pushTo.appendingPathComponent("portal/hooks").absoluteString),
+                                                "secret": .string(freshSecret())]])
+        }
+        return config
     }
 }

@@ -78,6 +78,14 @@ extension DemoStory {
 }
 
 extension DemoStory {
+    /// An ordinary birth sent online through the national portal to `ward` (the portal simulator's load).
+    public static func onlineSubmission(ward: String, receivedAt: Date, localTime: LocalTime) -> JSONValue {
+        dossier(ordinaryChild(), receivedAt: receivedAt, localTime: localTime)
+            .merging(["ward": .string(ward), "channel": "online", "residence": ["commune": .string(ward)]])
+    }
+}
+
+extension DemoStory {
     /// A death-bundle submission at the demo ward (the deceased died two days before it was received).
     static func death(_ script: Script, include: [String], receivedAt: Date, localTime: LocalTime) -> JSONValue {
         let died = localTime.local(receivedAt).date.adding(days: -2).description

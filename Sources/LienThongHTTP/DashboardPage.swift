@@ -73,7 +73,8 @@ enum DashboardPage {
     .filters{display:flex;gap:16px;margin-bottom:8px}.perf{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.perf table{flex:1;min-width:320px}
     .chart .label{font-size:13px;fill:var(--ink)}.chart .value{font-size:12px;fill:var(--muted)}.chart .axis{font-size:11px;fill:var(--muted)}
     .chart .track{fill:#eef1f5}.chart .good{fill:var(--green)}.chart .fair{fill:var(--amber)}.chart .poor{fill:var(--red)}
-    .error{color:var(--red)}#toast{position:fixed;bottom:12px;right:16px;background:#12355b;color:#fff;padding:6px 12px;border-radius:6px;opacity:0;transition:opacity .3s}
+    .red-badge{background:var(--red);color:#fff;border-radius:10px;padding:0 8px}.green-badge{background:var(--green);color:#fff;border-radius:10px;padding:0 8px}
+    h3{font-size:13.5px;margin:12px 0 6px}.error{color:var(--red)}#toast{position:fixed;bottom:12px;right:16px;background:#12355b;color:#fff;padding:6px 12px;border-radius:6px;opacity:0;transition:opacity .3s}
     #toast.show{opacity:1}dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}dt{color:var(--muted)}
     """
 }

@@ -20,7 +20,9 @@ struct DashboardPanels {
         async let report = engine.statsReport(from: today.adding(days: -29), to: today, agency: nil, ward: nil,
                                               agencies: engine.agencyCodes, now: now)
         async let dead = engine.store.deliveries(DeliveryQuery(status: .dead, agency: nil, limit: 50, before: nil))
-        return try await alertMatrix(counts) + urgentTasks(urgent, now: now) + performance(report) + deadLetters(dead.items)
+        async let portal = engine.portalSyncReport(from: today.adding(days: -29), to: today)
+        return try await alertMatrix(counts) + urgentTasks(urgent, now: now) + performance(report) + portalSync(portal)
+            + deadLetters(dead.items)
     }
 
     func section(_ id: String, _ title: String, _ body: String) -> String {
@@ -122,6 +124,50 @@ struct DashboardPanels {
         svg += "<text x=\"\(labelWidth)\" y=\"\(height - 2)\" class=\"axis\">0 %</text>"
         svg += "<text x=\"\(labelWidth + barWidth)\" y=\"\(height - 2)\" class=\"axis\" text-anchor=\"end\">100 %</text></svg>"
         return svg
+    }
+
+    /// The national portal's view of each ward (SPEC §12: red above 30 % not synced, or any dead letter) and the
+    /// dossiers it does not have in their current status.
+    func portalSync(_ report: PortalSyncReport) -> String {
+        let title = t("Đồng bộ Cổng Dịch vụ công quốc gia (30 ngày)", "National portal sync (30 days)")
+        guard engine.workflow.portalSyncEnabled else {
+            return section("portal-sync", title, empty(t("Chưa cấu hình Cổng Dịch vụ công quốc gia (portal.endpoint).",
+                                                         "The national portal is not configured (portal.endpoint).")))
+        }
+        guard !report.wards.isEmpty else {
+            return section("portal-sync", title, empty(t("Chưa có hồ sơ nào thay đổi trạng thái.", "No dossier changed status.")))
+        }
+        var rows = ""
+        for w in report.wards {
+            let health = w.isRed ? "<strong class=\"red-badge\">\(html(t("Đỏ", "Red")))</strong>"
+                                 : "<span class=\"green-badge\">\(html(t("Xanh", "Green")))</span>"
+            rows += """
+                <tr data-ward="\(html(w.ward))" data-health="\(w.isRed ? "red" : "green")"><th scope="row">\(html(w.ward))</th>\
+                <td class="num">\(w.changed)</td><td class="num">\(w.synced)</td><td class="num">\(w.pending)</td><td class="num">\(w.failing)</td>\
+                <td class="num">\(w.deadLetters)</td><td class="num">\(t.percent(w.notSyncedShare))</td><td>\(health)</td></tr>
+                """
+        }
+        let head = [t("Phường", "Ward"), t("Đổi trạng thái", "Changed"), t("Đã đồng bộ", "Synced"), t("Chờ gửi", "Pending"),
+                    t("Đang lỗi", "Failing"), t("Thư chết", "Dead"), t("Chưa đồng bộ", "Not synced"), t("Đánh giá", "Health")]
+            .map { "<th scope=\"col\">\(html($0))</th>" }.joined()
+        var body = "<table class=\"portal\"><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table>"
+        if !report.stuck.isEmpty {
+            let stateName: [PortalSyncState: String] = [.pending: t("chờ gửi", "pending"), .failing: t("đang lỗi", "failing"),
+                                                        .dead: t("thư chết", "dead letter")]
+            var stuck = ""
+            for (row, state) in report.stuck.prefix(20) {
+                stuck += """
+                    <tr class="portal-\(state.rawValue)"><td><a href="#" data-search="\(html(row.dossierId))">\(html(row.trackingCode))</a></td>\
+                    <td>\(html(row.ward))</td><td>\(html(stateName[state] ?? state.rawValue))</td><td class="num">\(row.attempts)</td>\
+                    <td>\(html(row.lastError ?? "–"))</td><td>\(html(t.time(row.updatedAt, calendar)))</td></tr>
+                    """
+            }
+            let stuckHead = [t("Mã hồ sơ", "Tracking code"), t("Phường", "Ward"), t("Tình trạng", "State"), t("Số lần thử", "Attempts"),
+                             t("Lỗi cuối", "Last error"), t("Lúc", "At")].map { "<th scope=\"col\">\(html($0))</th>" }.joined()
+            body += "<h3>\(html(t("Hồ sơ Cổng chưa có trạng thái mới nhất", "Dossiers the portal lacks the latest status of"))) (\(report.stuck.count))</h3>"
+                + "<table class=\"portal-stuck\"><thead><tr>\(stuckHead)</tr></thead><tbody>\(stuck)</tbody></table>"
+        }
+        return section("portal-sync", title, body)
     }
 
     func deadLetters(_ deliveries: [DeliveryRecord]) -> String {

@@ -21,17 +21,12 @@ struct StatsController: Sendable {
         let calendar = engine.workflow.calendar
         let (from, to, problems) = period(request, today: calendar.localTime.local(engine.clock.now()).date)
         guard problems.isEmpty else { throw DomainError.validation(ValidationFailure(problems: problems)) }
-        let start = calendar.localTime.instant(from, minute: 0), end = calendar.localTime.instant(to.adding(days: 1), minute: 0)
-        let rows = try await engine.store.portalSync(from: start, to: end)
-        var states: [String: [PortalSyncState]] = [:]
-        for row in rows.latest { states[row.ward, default: []].append(PortalSyncWard.state(status: row.status, consecutiveFailures: row.failures)) }
-        let wards = Set(states.keys).union(rows.dead.keys).sorted().map {
-            PortalSyncWard(ward: $0, states: states[$0] ?? [], deadLetters: rows.dead[$0] ?? 0)
-        }
+        let report = try await engine.portalSyncReport(from: from, to: to)
+        let wards = report.wards
         return JSONIO.response([
             "from": .string(from.description), "to": .string(to.description),
             "enabled": .bool(engine.workflow.portalSyncEnabled),
-            "health": .string(wards.contains(where: \.isRed) ? "red" : "green"),
+            "health": .string(report.isRed ? "red" : "green"),
             "wards": .array(wards.map { w in
                 ["ward": .string(w.ward), "changed": .number(Double(w.changed)), "synced": .number(Double(w.synced)),
                  "pending": .number(Double(w.pending)), "failing": .number(Double(w.failing)), "dead": .number(Double(w.deadLetters)),

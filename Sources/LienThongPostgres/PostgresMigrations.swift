@@ -145,6 +145,10 @@ enum PostgresMigrations {
             // numbers are handed out in commit order and a reader never passes a change committed later.
             "CREATE TABLE alert_change (seq BIGSERIAL PRIMARY KEY, alert_id TEXT NOT NULL REFERENCES alert(id), at BIGINT NOT NULL)",
         ]),
+        // A dossier's latest portal message (portal-sync) and its pending ones (a newer message supersedes them).
+        ("v2-portal-messages-by-dossier", [
+            "CREATE INDEX delivery_portal ON delivery(dossier_id, position) WHERE kind = 'portal.status'",
+        ]),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -107,15 +107,17 @@ extension PostgresStore {
         return (received, open, overdue)
     }
 
-    public func portalSync(from: Date, to: Date) async throws -> (latest: [(ward: String, status: DeliveryStatus, failures: Int)], dead: [String: Int]) {
-        var latest: [(ward: String, status: DeliveryStatus, failures: Int)] = []
-        for try await (ward, status, failures) in try await rows("""
-            SELECT d.ward, x.status, x.consecutive_failures FROM dossier d
-            JOIN LATERAL (SELECT status, consecutive_failures FROM delivery WHERE dossier_id = d.id AND kind = 'portal.status'
-                          ORDER BY position DESC LIMIT 1) x ON true
+    public func portalSync(from: Date, to: Date) async throws -> (latest: [PortalSyncRow], dead: [String: Int]) {
+        var latest: [PortalSyncRow] = []
+        for try await (ward, id, code, status, failures, attempts, error, updated) in try await rows("""
+            SELECT d.ward, d.id, d.tracking_code, x.status, x.consecutive_failures, x.attempts, x.last_error, x.updated_at FROM dossier d
+            JOIN LATERAL (SELECT status, consecutive_failures, attempts, last_error, updated_at FROM delivery
+                          WHERE dossier_id = d.id AND kind = 'portal.status' ORDER BY position DESC LIMIT 1) x ON true
             WHERE d.updated_at >= \(Codec.millis(from)) AND d.updated_at < \(Codec.millis(to))
-            """).decode((String, String, Int).self) {
-            if let parsed = DeliveryStatus(rawValue: status) { latest.append((ward, parsed, failures)) }
+            """).decode((String, String, String, String, Int, Int, String?, Int64).self) {
+            guard let parsed = DeliveryStatus(rawValue: status) else { continue }
+            latest.append(PortalSyncRow(ward: ward, dossierId: id, trackingCode: code, status: parsed, consecutiveFailures: failures,
+                                        attempts: attempts, lastError: error, updatedAt: Codec.date(updated)))
         }
         let dead = try await counts("""
             SELECT d.ward, count(*)::int FROM delivery x JOIN dossier d ON d.id = x.dossier_id

@@ -135,6 +135,14 @@ struct PostgresWriteTransaction: StoreTransaction {
                     WHERE task_id = \(taskId) AND status = 'pending'
                     """)
             }
+            if delivery.kind == .portalStatus {
+                // Each portal message carries the dossier's whole current status: a newer one supersedes the unsent.
+                try await run("""
+                    UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL,
+                      updated_at = \(Codec.millis(delivery.createdAt))
+                    WHERE dossier_id = \(delivery.dossierId) AND kind = 'portal.status' AND status = 'pending'
+                    """)
+            }
             try await run("""
                 INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
                                       next_attempt_at, window_start, created_at, updated_at)

@@ -6,19 +6,21 @@ import Synchronization
 
 /// Gauges read from the database when `/metrics` is scraped: open tasks by agency and status, overdue tasks by
 /// agency, active alerts by type, dossiers received by procedure and channel, open dossiers by status, overdue
-/// dossiers. Every series the procedures and agencies can have is present at 0 from start-up; label sets that
+/// dossiers, and the national portal sync of the last 30 days (dossiers by sync state, each ward's health with 1 for
+/// red, how many wards are red). Every series the procedures and agencies can have is present at 0 from start-up; label sets that
 /// disappear are set back to 0.
 public final class ServiceMetrics: Sendable {
-    let store: any Store
-    let clock: any WallClock
+    let engine: Engine
+    var store: any Store { engine.store }
+    var clock: any WallClock { engine.clock }
     private let seen: Mutex<Set<[String]>>
 
     public static let openTaskStatuses = ["pending", "delivered", "acknowledged", "awaiting-supplement", "rejected"]
     public static let openDossierStatuses = ["submitted", "in-progress", "ready-to-return", "action-required"]
 
-    public init(store: any Store, clock: any WallClock, catalog: ProcedureCatalog) {
-        self.store = store
-        self.clock = clock
+    public init(engine: Engine) {
+        self.engine = engine
+        let catalog = engine.workflow.catalog
         var zero = Set<[String]>()
         for agency in catalog.agencies {
             for status in Self.openTaskStatuses { zero.insert(["lienthong_open_tasks", "agency", agency, "status", status]) }
@@ -34,6 +36,8 @@ public final class ServiceMetrics: Sendable {
         }
         for status in Self.openDossierStatuses { zero.insert(["lienthong_open_dossiers", "status", status]) }
         zero.insert(["lienthong_overdue_dossiers"])
+        for state in PortalSyncState.allCases { zero.insert(["lienthong_portal_sync_dossiers", "state", state.rawValue]) }
+        zero.insert(["lienthong_portal_sync_red_wards"])
         seen = Mutex(zero)
         for key in zero { Self.record(key, 0) }
     }
@@ -52,6 +56,15 @@ public final class ServiceMetrics: Sendable {
         let now = clock.now()
         guard let g = try? await store.gauges(now: now), let d = try? await store.dossierGauges(now: now) else { return }
         var current: [[String]: Int] = [:]
+        let today = engine.workflow.calendar.localTime.local(now).date
+        if let portal = try? await engine.portalSyncReport(from: today.adding(days: -29), to: today) {
+            for ward in portal.wards {
+                let byState: [(PortalSyncState, Int)] = [(.synced, ward.synced), (.pending, ward.pending), (.failing, ward.failing), (.dead, ward.dead)]
+                for (state, n) in byState { current[["lienthong_portal_sync_dossiers", "state", state.rawValue], default: 0] += n }
+                current[["lienthong_portal_sync_ward_red", "ward", ward.ward]] = ward.isRed ? 1 : 0
+            }
+            current[["lienthong_portal_sync_red_wards"]] = portal.wards.filter(\.isRed).count
+        }
         for count in d.received { current[["lienthong_dossiers_received", "procedure", count.procedure, "channel", count.channel], default: 0] += count.count }
         for (status, n) in d.open { current[["lienthong_open_dossiers", "status", status]] = n }
         current[["lienthong_overdue_dossiers"]] = d.overdue

@@ -292,6 +292,10 @@ enum Migrations {
                 CREATE INDEX delivery_task ON delivery(task_id) WHERE status = 'pending';
                 """)
         }
+        migrator.registerMigration("v8-portal-messages-by-dossier") { db in
+            // A dossier's latest portal message (portal-sync) and its pending ones (a newer message supersedes them).
+            try db.execute(sql: "CREATE INDEX delivery_portal ON delivery(dossier_id, position) WHERE kind = 'portal.status'")
+        }
         return migrator
     }
 }

@@ -136,6 +136,13 @@ struct SQLiteStatements {
                     WHERE task_id = ? AND status = 'pending'
                     """).execute(arguments: [Codec.millis(delivery.createdAt), taskId])
             }
+            if delivery.kind == .portalStatus {
+                // Each portal message carries the dossier's whole current status: a newer one supersedes the unsent.
+                try db.cachedStatement(sql: """
+                    UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?
+                    WHERE dossier_id = ? AND kind = 'portal.status' AND status = 'pending'
+                    """).execute(arguments: [Codec.millis(delivery.createdAt), delivery.dossierId])
+            }
             try db.cachedStatement(sql: """
                 INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
                                       next_attempt_at, window_start, created_at, updated_at)

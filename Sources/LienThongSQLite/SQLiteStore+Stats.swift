@@ -106,15 +106,17 @@ extension SQLiteStore {
 
     public func leasesHeld(now: Date) async throws -> Int { 0 }
 
-    public func portalSync(from: Date, to: Date) async throws -> (latest: [(ward: String, status: DeliveryStatus, failures: Int)], dead: [String: Int]) {
+    public func portalSync(from: Date, to: Date) async throws -> (latest: [PortalSyncRow], dead: [String: Int]) {
         try await pool.read { db in
             let latest = try Row.fetchAll(db, sql: """
-                SELECT d.ward, x.status, x.consecutive_failures FROM dossier d
+                SELECT d.ward, d.id, d.tracking_code, x.status, x.consecutive_failures, x.attempts, x.last_error, x.updated_at FROM dossier d
                 JOIN delivery x ON x.id = (SELECT id FROM delivery WHERE dossier_id = d.id AND kind = 'portal.status' ORDER BY position DESC LIMIT 1)
                 WHERE d.updated_at >= ? AND d.updated_at < ?
-                """, arguments: [Codec.millis(from), Codec.millis(to)]).compactMap { row -> (ward: String, status: DeliveryStatus, failures: Int)? in
+                """, arguments: [Codec.millis(from), Codec.millis(to)]).compactMap { row -> PortalSyncRow? in
                 guard let status = DeliveryStatus(rawValue: row["status"]) else { return nil }
-                return (row["ward"], status, row["consecutive_failures"])
+                return PortalSyncRow(ward: row["ward"], dossierId: row["id"], trackingCode: row["tracking_code"], status: status,
+                                     consecutiveFailures: row["consecutive_failures"], attempts: row["attempts"],
+                                     lastError: row["last_error"], updatedAt: Codec.date(row["updated_at"]))
             }
             let dead = Dictionary(try Row.fetchAll(db, sql: """
                 SELECT d.ward, count(*) AS n FROM delivery x JOIN dossier d ON d.id = x.dossier_id

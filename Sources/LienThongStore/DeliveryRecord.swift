@@ -73,3 +73,28 @@ public struct DeliveryQuery: Sendable {
         self.before = before
     }
 }
+
+/// A dossier whose status changed in a period, with its latest national-portal message (`GET /v1/portal-sync`,
+/// the dashboard's portal panel, `/metrics`).
+public struct PortalSyncRow: Sendable, Hashable {
+    public var ward: String
+    public var dossierId: String
+    public var trackingCode: String
+    public var status: DeliveryStatus
+    public var consecutiveFailures: Int
+    public var attempts: Int
+    public var lastError: String?
+    public var updatedAt: Date
+
+    public init(ward: String, dossierId: String, trackingCode: String, status: DeliveryStatus, consecutiveFailures: Int,
+                attempts: Int, lastError: String?, updatedAt: Date) {
+        self.ward = ward
+        self.dossierId = dossierId
+        self.trackingCode = trackingCode
+        self.status = status
+        self.consecutiveFailures = consecutiveFailures
+        self.attempts = attempts
+        self.lastError = lastError
+        self.updatedAt = updatedAt
+    }
+}

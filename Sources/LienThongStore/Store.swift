@@ -136,9 +136,9 @@ public protocol Store: TransactionRunner {
     /// Dossiers received by (procedure, channel), dossiers not yet returned or withdrawn by status, and how many of
     /// those are past due (for /metrics).
     func dossierGauges(now: Date) async throws -> (received: [DossierCount], open: [String: Int], overdue: Int)
-    /// For each dossier updated in [from, to): its ward and its latest portal message's status and failures; and the
-    /// dead portal messages per ward (for `GET /v1/portal-sync`).
-    func portalSync(from: Date, to: Date) async throws -> (latest: [(ward: String, status: DeliveryStatus, failures: Int)], dead: [String: Int])
+    /// For each dossier updated in [from, to) that has portal messages: its latest one; and the dead portal messages
+    /// per ward (for `GET /v1/portal-sync`).
+    func portalSync(from: Date, to: Date) async throws -> (latest: [PortalSyncRow], dead: [String: Int])
     /// Outbox messages this instance holds a live claim on (PostgreSQL leases; 0 on SQLite).
     func leasesHeld(now: Date) async throws -> Int
     /// Events in the log (benchmarks, audits).

@@ -112,9 +112,10 @@ struct Serve: AsyncParsableCommand {
                                             behaviour: .init(ackDelay: .seconds(2), completeDelay: .seconds(5),
                                                              extraDelay: DemoConfig.slowAgencies,
                                                              plan: { story.plan(agency: $0, type: $1, task: $2) }),
-                                            resultTypes: catalog.resultTypes))
+                                            resultTypes: catalog.resultTypes,
+                                            portal: setup.config.portal.map { PortalReceiver(secret: $0.secret) }))
         }
-        let gauges = ServiceMetrics(store: store, clock: SystemWallClock(), catalog: setup.workflow.catalog)
+        let gauges = ServiceMetrics(engine: engine)
         let http = HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
                                 logger: Logger(label: "lienthong.http"), metrics: {
                                     await gauges.update()

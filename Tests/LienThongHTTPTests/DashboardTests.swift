@@ -70,6 +70,30 @@ struct DashboardTests {
         }
     }
 
+    /// The portal panel (SPEC §12): not configured says so; a ward whose messages are not yet delivered is red
+    /// (100 % not synced) and its dossier is listed as waiting.
+    @Test func portalPanelShowsEachWardsHealthAndWhatIsStuck() async throws {
+        let plain = try await TestApp()
+        try await plain.run { client in
+            let panels = try await client.send(.get, "/dashboard/panels", token: TestApp.supervisor).text
+            #expect(Self.section("portal-sync", in: panels)?.contains("Chưa cấu hình Cổng Dịch vụ công quốc gia") == true)
+        }
+        let app = try await TestApp(extraEnvironment: ["LIENTHONG_PORTAL_ENDPOINT": "http://127.0.0.1:9/portal",
+                                                       "LIENTHONG_PORTAL_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        try await app.run { client in
+            let d = try await client.send(.post, "/v1/dossiers", token: TestApp.ward,
+                                          json: Fixtures.birthDossier(receivedAt: app.clock.now())).json
+            let code = d["trackingCode"]?.string ?? "?"
+            let panels = try await client.send(.get, "/dashboard/panels", token: TestApp.supervisor).text
+            let portal = try #require(Self.section("portal-sync", in: panels))
+            #expect(portal.contains("data-ward=\"00004\" data-health=\"red\""), "\(portal)")
+            #expect(portal.contains("Đỏ") && portal.contains("100 %"))
+            #expect(portal.contains(code) && portal.contains("chờ gửi"), "\(portal)")
+            let english = try await client.send(.get, "/dashboard/panels?lang=en", token: TestApp.supervisor).text
+            #expect(Self.section("portal-sync", in: english)?.contains("National portal sync") == true)
+        }
+    }
+
     @Test func searchFindsByIdOrTrackingCodeAndEscapesWhatItEchoes() async throws {
         let app = try await TestApp()
         try await app.run { client in

@@ -32,13 +32,15 @@ struct TestApp {
     let application: Application<RouterResponder<AppRequestContext>>
 
     /// - Parameter configFile: nil for the demo configuration (pull agencies).
-    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil, schemas: SchemaFiles = Fixtures.schemas) async throws {
+    /// - Parameter extraEnvironment: more `LIENTHONG_…` overrides (the portal's endpoint, say).
+    init(now: Date = Fixtures.at("2026-03-04T10:00:00+07:00"), configFile: URL? = nil, schemas: SchemaFiles = Fixtures.schemas,
+         extraEnvironment: [String: String] = [:]) async throws {
         clock = ManualWallClock(now)
         // A second ward officer through environment overrides (also exercises them).
-        let environment = [
+        let environment = extraEnvironment.merging([
             "LIENTHONG_TOKENS_2_ROLE": "ward-officer", "LIENTHONG_TOKENS_2_WARD": "00005", "LIENTHONG_TOKENS_2_TOKEN": Self.otherWard,
             "LIENTHONG_TOKENS_3_ROLE": "portal", "LIENTHONG_TOKENS_3_TOKEN": Self.portal,
-        ]
+        ]) { given, _ in given }
         let setup = try configFile.map { file throws(ConfigurationError) in
             try ServiceSetup(configFile: file, environment: environment, schemas: schemas, today: now)
         } ?? ServiceSetup.demo(environment: environment, schemas: schemas, today: now)
