@@ -10,106 +10,19 @@ Keeps screenshots in the output folder (default /tmp/lienthong-browser).
 Usage: python3 scripts/browser-test.py [--binary .build/debug/lienthong] [--out DIR] [--screenshot docs/dashboard.png]
 """
 import argparse
-import base64
-import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-
-import websocket
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser import Browser, call, wait_for  # noqa: E402
 from harness import birth_dossier, start_server  # noqa: E402
 
 SUPERVISOR = "demo-supervisor-token"
 WARD = "demo-ward-00004-token"
 JUSTICE = "demo-justice-token"
-
-
-def call(port, method, path, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        text = response.read().decode()
-        return json.loads(text) if text and response.headers.get("content-type", "").startswith("application/") else text
-
-
-def wait_for(what, check, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    sys.exit(f"FAIL: {what} (waited {timeout:.0f} s)")
-
-
-class Browser:
-    """One headless Chromium tab over the DevTools protocol."""
-
-    def __init__(self, workdir):
-        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not chromium:
-            sys.exit("chromium is not installed (apt-get install chromium)")
-        self.proc = subprocess.Popen([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
-                                      f"--user-data-dir={workdir}/profile", "--window-size=1366,900", "about:blank"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        port = None
-        for line in self.proc.stderr:
-            found = re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line)
-            if found:
-                port = found.group(1)
-                break
-        if not port:
-            sys.exit("chromium did not start its DevTools endpoint")
-        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list").read())
-        page = next(t for t in targets if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
-        self.next_id = 0
-        self.send("Page.enable")
-        self.send("Emulation.setDeviceMetricsOverride", width=1366, height=900, deviceScaleFactor=1, mobile=False)
-
-    def send(self, method, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    sys.exit(f"FAIL: DevTools {method}: {message['error']}")
-                return message.get("result", {})
-
-    def js(self, expression):
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            sys.exit(f"FAIL: script error in {expression!r}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def open(self, url):
-        self.send("Page.navigate", url=url)
-
-    def screenshot(self, path, full=True):
-        metrics = self.send("Page.getLayoutMetrics")
-        height = int(metrics["cssContentSize"]["height"]) if full else 900
-        self.send("Emulation.setDeviceMetricsOverride", width=1366, height=min(height, 2400), deviceScaleFactor=1, mobile=False)
-        data = self.send("Page.captureScreenshot", format="png")["data"]
-        self.send("Emulation.setDeviceMetricsOverride", width=1366, height=900, deviceScaleFactor=1, mobile=False)
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(data))
-
-    def close(self):
-        self.ws.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 def main():
@@ -161,7 +74,9 @@ def main():
         selector = f"#alert-rows tr[data-type='task-rejected'] a[data-search='{dossier['id']}']"
         wait_for("the new task-rejected alert row, live", lambda: browser.js(f"!!document.querySelector(\"{selector}\")"), timeout=10)
         print("live: a task-rejected alert raised after load appeared without a reload")
-        # The demo's ward officer resubmits within seconds; the resolved alert leaves the page.
+        # The ward resubmits (the demo's story plays the ward only for its own dossiers); the resolved alert leaves the page.
+        call(port, "POST", f"/v1/dossiers/{dossier['id']}/tasks/{justice['id']}/resubmit", WARD,
+             {"data": {"child": {"placeOfBirth": {"country": "VN", "province": "01", "text": "Bệnh viện Bạch Mai"}}}, "note": "đã sửa"})
         wait_for("the resolved alert leaving the page", lambda: browser.js(f"!document.querySelector(\"{selector}\")"), timeout=30)
         print("live: the alert left the page when the ward resubmitted")
 

@@ -46,6 +46,9 @@ public final class DemoStory: Service, Sendable {
     let trickleLimit: Int
     /// How many times each (child, agency, action) has been played, so scripted trouble happens once.
     private let played = Mutex<[String: Int]>([:])
+    /// The dossiers this story filed: it plays the ward officer for these only, and leaves every other dossier
+    /// (filed at the desk or through the API) to the people trying the demo.
+    private let own = Mutex<Set<String>>([])
 
     public init(engine: Engine, trickleEvery: Duration = .seconds(30), trickleLimit: Int = 200,
                 logger: Logger = Logger(label: "lienthong.demo")) {
@@ -92,7 +95,7 @@ public final class DemoStory: Service, Sendable {
         var nextTrickle = ContinuousClock.now
         while !Task.isShuttingDownGracefully {
             if filed < trickleLimit, ContinuousClock.now >= nextTrickle {
-                if (try? await file(Self.ordinaryChild(), receivedAt: engine.clock.now())) != nil { filed += 1 }
+                if (try? await fileOrdinary()) != nil { filed += 1 }
                 nextTrickle = ContinuousClock.now + trickleEvery
             }
             do {
@@ -212,27 +215,38 @@ public final class DemoStory: Service, Sendable {
         _ = try await engine.agencyEvent(taskId: task.id, body: .object(body), actor: Actor(role: .agency, agency: task.agency))
     }
 
+    /// One ordinary birth at the desk now (the trickle).
+    public func fileOrdinary() async throws -> Dossier { try await file(Self.ordinaryChild(), receivedAt: engine.clock.now()) }
+
     func file(_ child: Child, receivedAt: Date, actor: Actor = DemoStory.officer) async throws -> Dossier {
         var body = Self.dossier(child, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime)
         if actor.role == .portal { body = body.merging(["channel": "online"]) }
-        return try await engine.createDossier(body: body, idempotencyKey: nil, actor: actor).dossier
+        return try await remember(engine.createDossier(body: body, idempotencyKey: nil, actor: actor).dossier)
     }
 
     func fileDeath(_ script: Script, include: [String], receivedAt: Date) async throws -> Dossier {
-        try await engine.createDossier(body: Self.death(script, include: include, receivedAt: receivedAt, localTime: engine.workflow.calendar.localTime),
-                                       idempotencyKey: nil, actor: Self.officer).dossier
+        try await remember(engine.createDossier(body: Self.death(script, include: include, receivedAt: receivedAt,
+                                                                 localTime: engine.workflow.calendar.localTime),
+                                                idempotencyKey: nil, actor: Self.officer).dossier)
     }
+
+    private func remember(_ d: Dossier) -> Dossier {
+        own.withLock { _ = $0.insert(d.id) }
+        return d
+    }
+
+    private func isOwn(_ id: String) -> Bool { own.withLock { $0.contains(id) } }
 
     // MARK: The ward officer
 
     /// Supplies what agencies ask for, resubmits rejected tasks with the correction, and returns results —
-    /// each a few seconds after it became due, as a person at the desk would.
+    /// each a few seconds after it became due, as a person at the desk would — for the story's own dossiers.
     public func actAsWard() async throws {
         let now = engine.clock.now()
         let store = engine.store
         for task in try await store.tasks(TaskQuery(agency: nil, status: .awaitingSupplement, limit: 50)).items
         where now.timeIntervalSince(task.updatedAt) >= 8 {
-            guard let dossier = try await store.dossier(id: task.dossierId), dossier.ward == Self.ward,
+            guard isOwn(task.dossierId), let dossier = try await store.dossier(id: task.dossierId), dossier.ward == Self.ward,
                   Self.scriptOf(dossier) != .waitingOnWard else { continue }
             let place: JSONValue = ["child": ["placeOfBirth": ["country": "VN", "province": "01", "text": "Trạm y tế phường Minh Khai"]]]
             _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
@@ -241,20 +255,20 @@ public final class DemoStory: Service, Sendable {
         }
         for task in try await store.tasks(TaskQuery(agency: nil, status: .rejected, limit: 50)).items
         where now.timeIntervalSince(task.updatedAt) >= 8 {
-            guard let dossier = try await store.dossier(id: task.dossierId), dossier.ward == Self.ward else { continue }
+            guard isOwn(task.dossierId), let dossier = try await store.dossier(id: task.dossierId), dossier.ward == Self.ward else { continue }
             let fix: JSONValue = ["residence": ["householdHeadPersonalId": "001060005678"]]
             _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
                 try workflow.resubmit(d, taskId: task.id, data: fix, note: "Sửa số định danh chủ hộ theo sổ hộ khẩu", actor: Self.officer, now: now)
             }
         }
         for dossier in try await store.dossiers(DossierQuery(ward: Self.ward, status: .submitted, now: now, limit: 50)).items
-        where now.timeIntervalSince(dossier.updatedAt) >= 8 && Self.scriptOf(dossier) != .unreceived {
+        where isOwn(dossier.id) && now.timeIntervalSince(dossier.updatedAt) >= 8 && Self.scriptOf(dossier) != .unreceived {
             _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
                 try workflow.accept(d, actor: Self.officer, now: now)
             }
         }
         for dossier in try await store.dossiers(DossierQuery(ward: Self.ward, status: .readyToReturn, now: now, limit: 50)).items
-        where now.timeIntervalSince(dossier.updatedAt) >= 5 {
+        where isOwn(dossier.id) && now.timeIntervalSince(dossier.updatedAt) >= 5 {
             _ = try await engine.wardCommand(dossierId: dossier.id, actor: Self.officer) { workflow, d, now in
                 try workflow.returnResult(d, channel: "counter", actor: Self.officer, now: now)
             }

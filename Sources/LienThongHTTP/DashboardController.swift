@@ -21,7 +21,8 @@ struct DashboardController: Sendable {
     }
 
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
-        Self.htmlResponse(DashboardPage.render(DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog)))
+        let nonce = PageNonce()
+        return nonce.page(DashboardPage.render(DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog), nonce: nonce))
     }
 
     @Sendable func panels(_ request: Request, context: AppRequestContext) async throws -> Response {

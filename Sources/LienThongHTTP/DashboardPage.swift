@@ -6,7 +6,7 @@ import LienThongCore
 /// panels, lists open alerts and keeps them live from the SSE stream (read with `fetch`, because a browser's
 /// EventSource cannot send the bearer token).
 enum DashboardPage {
-    static func render(_ t: DashboardText) -> String {
+    static func render(_ t: DashboardText, nonce: PageNonce) -> String {
         let strings: JSONValue = .object([
             "types": .object(Dictionary(uniqueKeysWithValues: AlertType.allCases.map { ($0.rawValue, JSONValue.string(t.alertType($0.rawValue))) })),
             "agencies": .object(Dictionary(uniqueKeysWithValues: t.catalog.agencies.map { ($0, JSONValue.string(t.agency($0))) })),
@@ -23,9 +23,9 @@ enum DashboardPage {
         return """
         <!doctype html>
         <html lang="\(t.language.rawValue)"><head><meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
         <title>\(t("LienThong – Giám sát hồ sơ liên thông", "LienThong – supervision of linked dossiers"))</title>
-        <style>\(css)</style></head>
+        <style \(nonce.attribute)>\(css)</style></head>
         <body>
         <header><div><h1>\(t("Giám sát hồ sơ liên thông", "Linked dossiers – supervision"))</h1>
         <p class="sub">\(html(t.catalog.procedures.keys.sorted().map(t.procedure).joined(separator: " · ")))</p></div>
@@ -50,7 +50,7 @@ enum DashboardPage {
         <p id="toast" role="status"></p>
         </div></main>
         <script type="application/json" id="strings">\(json)</script>
-        <script>\(script)</script>
+        <script \(nonce.attribute)>\(script)</script>
         </body></html>
         """
     }

@@ -120,7 +120,7 @@ struct Serve: AsyncParsableCommand {
                                 logger: Logger(label: "lienthong.http"), metrics: {
                                     await gauges.update()
                                     return registry.emitToString()
-                                })
+                                }, support: setup.config.support)
         let (router, _) = LienThongRouter.build(http)
         let app = Application(
             router: router,

@@ -129,7 +129,7 @@ struct DossierAPITests {
             #expect(missing.headers[.contentType] == "application/problem+json")
             let wrong = try await client.send(.delete, "/v1/dossiers", token: TestApp.supervisor)
             #expect(wrong.status == .methodNotAllowed)
-            #expect(wrong.headers[.allow] == "GET, POST")
+            #expect(wrong.headers[.allow] == "GET, HEAD, POST")
         }
     }
 

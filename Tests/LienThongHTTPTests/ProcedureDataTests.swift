@@ -106,6 +106,10 @@ struct ProcedureDataTests {
             let search = try await client.send(.get, "/dashboard/search?q=\(id)", token: TestApp.supervisor).text
             #expect(search.contains("Văn phòng đăng ký đất đai"))
             #expect(search.contains("Xác định nghĩa vụ thuế"))
+            // The desk brings the fixture's form, built from its definition alone.
+            let desk = try await client.send(.get, "/desk").text
+            #expect(desk.contains("data-procedure=\"land-transfer\""))
+            #expect(desk.contains("data-pointer=\"/parcel/address\"") && desk.contains("data-pointer=\"/buyer/personalId\""))
         }
     }
 }

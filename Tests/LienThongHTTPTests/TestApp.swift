@@ -47,7 +47,7 @@ struct TestApp {
         (store, databasePath) = try await Fixtures.temporaryStore()
         engine = setup.engine(store: store, clock: clock, ids: SequentialIdentifiers(), random: { 0.5 })
         let built = LienThongRouter.build(HTTPServices(engine: engine, authenticator: Authenticator(config: setup.config),
-                                                       streamKeepAlive: .milliseconds(200)))
+                                                       streamKeepAlive: .milliseconds(200), support: setup.config.support))
         routes = built.routes
         application = Application(router: built.router)
     }

@@ -55,21 +55,27 @@ struct DemoStoryTests {
         #expect(story.plan(agency: "social-affairs", type: "task.assigned", task: deceased) == .ignore)
     }
 
-    /// The demo's ward officer resubmits a rejected task with the correction, a few seconds later.
-    @Test func theWardResubmitsARejection() async throws {
+    /// The demo's ward officer resubmits a rejected task of the story's own dossiers with the correction, a few
+    /// seconds later; a dossier filed by someone else (at the desk) is left to that person.
+    @Test func theWardResubmitsARejectionOfItsOwnDossiersOnly() async throws {
         let h = try await AlertHarness(now: Fixtures.at("2026-11-24T10:00:00+07:00"))
         let story = DemoStory(engine: h.engine)
-        let d = try await h.intake()
-        let justice = d.tasks[0].id
-        _ = try await h.engine.agencyEvent(taskId: justice, body: ["eventId": "a", "type": "acknowledged"], actor: Fixtures.justice)
-        _ = try await h.engine.agencyEvent(taskId: justice, body: ["eventId": "r", "type": "rejected", "reason": "sai"], actor: Fixtures.justice)
+        let own = try await story.fileOrdinary()
+        let other = try await h.intake()
+        for (i, d) in [own, other].enumerated() {
+            let justice = d.tasks[0].id
+            _ = try await h.engine.agencyEvent(taskId: justice, body: ["eventId": .string("a\(i)"), "type": "acknowledged"], actor: Fixtures.justice)
+            _ = try await h.engine.agencyEvent(taskId: justice, body: ["eventId": .string("r\(i)"), "type": "rejected", "reason": "sai"],
+                                               actor: Fixtures.justice)
+        }
         h.clock.set(h.clock.now().addingTimeInterval(3))
         try await story.actAsWard()
-        #expect(try await h.store.dossier(id: d.id)?.tasks[0].status == .rejected)
+        #expect(try await h.store.dossier(id: own.id)?.tasks[0].status == .rejected)
         h.clock.set(h.clock.now().addingTimeInterval(10))
         try await story.actAsWard()
-        let after = try #require(try await h.store.dossier(id: d.id))
+        let after = try #require(try await h.store.dossier(id: own.id))
         #expect(after.tasks[0].status == .pending)
         #expect(after.data["residence"]?["householdHeadPersonalId"]?.stringValue == "001060005678")
+        #expect(try await h.store.dossier(id: other.id)?.tasks[0].status == .rejected)
     }
 }

@@ -41,6 +41,8 @@ public struct FieldDefinition: Sendable, Hashable, Codable {
     public var label: LocalizedText?
     /// `enum`: the allowed values.
     public var values: [String]?
+    /// `enum`: how forms name each value (the ward desk's choices).
+    public var valueLabels: [String: LocalizedText]?
     /// `text`, `digits`: length bounds (characters); `digits` with only `length` takes exactly that many.
     public var minLength: Int?
     public var maxLength: Int?
