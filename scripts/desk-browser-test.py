@@ -185,6 +185,16 @@ def main():
         wait_for("the online dossier accepted", lambda: call(port, "GET", f"/v1/dossiers/{online['id']}", WARD)["status"] == "in-progress")
         print("online: accepted from the page")
 
+        # Found by its tracking code, then withdrawn (the citizen changed their mind).
+        browser.type("#q", online["trackingCode"])
+        browser.press("Enter")
+        wait_for("the dossier found", lambda: browser.js(f"!!document.querySelector(\"#found [data-dossier-id='{online['id']}']\")"))
+        browser.type(f"#withdraw-{online['id']}", "Công dân xin rút hồ sơ")
+        browser.js(f"document.querySelector(\"#found form[data-action=withdraw] button\").click(); true")
+        wait_for("the dossier withdrawn", lambda: call(port, "GET", f"/v1/dossiers/{online['id']}", WARD)["status"] == "withdrawn")
+        wait_for("the card to show it withdrawn", lambda: browser.js("document.querySelector('#found [data-status]')?.dataset.status") == "withdrawn")
+        print("search: found by tracking code and withdrawn from the page")
+
         # The citizen's page.
         browser.open(f"http://127.0.0.1:{port}/track/{code}")
         wait_for("the citizen's page", lambda: browser.js("!!document.querySelector('.agencies')"))

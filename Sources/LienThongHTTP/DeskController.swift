@@ -17,6 +17,7 @@ struct DeskController: Sendable {
         routes.protected(.get, "/desk/work", work)
         routes.protected(.get, "/desk/stream", stream)
         routes.protected(.get, "/desk/receipt/{id}", receipt)
+        routes.protected(.get, "/desk/dossier", find)
     }
 
     func text(_ request: Request) -> DashboardText { DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog) }
@@ -35,6 +36,21 @@ struct DeskController: Sendable {
     @Sendable func work(_ request: Request, context: AppRequestContext) async throws -> Response {
         let ward = try ward(context)
         return DashboardController.htmlResponse(try await DeskWork(engine: engine, t: text(request), ward: ward).render())
+    }
+
+    /// A dossier of the officer's ward by its id or tracking code, with what can be done with it (withdraw, return,
+    /// accept or refuse), as an HTML fragment.
+    @Sendable func find(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let ward = try ward(context)
+        let t = text(request)
+        let q = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
+        guard (1...60).contains(q.count) else { throw Problem.invalid("/q", "must be a dossier id or a tracking code (1–60 characters)") }
+        var found = try await engine.store.dossier(id: q)
+        if found == nil { found = try await engine.store.dossier(trackingCode: q.uppercased()) }
+        guard let d = found, d.ward == ward else {
+            return DashboardController.htmlResponse("<p class=\"empty\">\(html(t("Phường không có hồ sơ", "The ward has no dossier"))) “\(html(q))”.</p>")
+        }
+        return DashboardController.htmlResponse(DeskWork(engine: engine, t: t, ward: ward).card(d))
     }
 
     /// `text/event-stream`: a `change` event after every commit (the page then fetches its work list again).

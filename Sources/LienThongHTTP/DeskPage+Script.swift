@@ -255,6 +255,7 @@ extension DeskPage {
       if (action === 'accept') { path = `/v1/dossiers/${id}/accept`; body = {}; }
       else if (action === 'refuse') { path = `/v1/dossiers/${id}/refuse`; body = {reason: fields.reason || ''}; }
       else if (action === 'return') { path = `/v1/dossiers/${id}/return`; body = {channel: fields.channel || 'counter'}; }
+      else if (action === 'withdraw') { path = `/v1/dossiers/${id}/withdraw`; body = {reason: fields.reason || ''}; }
       else {
         const {note, ...data} = fields;
         body = {data};
@@ -268,11 +269,20 @@ extension DeskPage {
         toast(S.done[action] || 'OK');
         for (const el of form.querySelectorAll('input[type="text"]')) el.defaultValue = el.value;
         document.activeElement?.blur?.();
+        if (form.closest('#found')) await find($('q').value);
         await loadWork();
       } catch (e) {
         if (e instanceof ProblemError && e.problem.errors) showProblems(form, e.problem.errors, null, '/data');
         else fail(e);
       } finally { for (const b of form.querySelectorAll('button')) b.disabled = false; }
+    }
+
+    // A dossier of the ward by tracking code or id, with what can be done with it.
+    async function find(q) {
+      q = q.trim();
+      if (!q) return;
+      $('found').innerHTML = await (await api(`/desk/dossier?${langQuery}&q=${encodeURIComponent(q)}`)).text();
+      $('found').hidden = false;
     }
 
     async function start() {
@@ -288,7 +298,10 @@ extension DeskPage {
 
     document.addEventListener('submit', (event) => {
       const form = event.target;
-      if (form.id === 'login') {
+      if (form.id === 'find') {
+        event.preventDefault();
+        find($('q').value).catch(fail);
+      } else if (form.id === 'login') {
         event.preventDefault();
         token = $('token').value.trim();
         sessionStorage.setItem(KEY, token);

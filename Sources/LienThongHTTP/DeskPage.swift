@@ -36,7 +36,10 @@ enum DeskPage {
         \(forms.joined(separator: "\n"))
         </section>
         <div id="receipt" hidden></div>
-        <div id="work-area" class="no-print" aria-live="polite"></div>
+        <div class="no-print"><form id="find" class="card search" role="search"><label for="q">\(t("Tìm hồ sơ của phường (mã tra cứu hoặc mã hồ sơ)", "Find a dossier of the ward (tracking code or id)"))</label>
+        <input id="q" placeholder="LT-… / hs_…" maxlength="60" autocomplete="off"> <button type="submit">\(t("Tìm", "Find"))</button></form>
+        <div id="found" class="card" hidden></div>
+        <div id="work-area" aria-live="polite"></div></div>
         </div>
         <p id="toast" role="status"></p>
         </div></main>
@@ -81,6 +84,7 @@ enum DeskPage {
                 "resubmit": .string(t("Đã gửi lại cho cơ quan.", "Resubmitted to the agency.")),
                 "supplement": .string(t("Đã gửi bổ sung.", "Supplement sent.")),
                 "return": .string(t("Đã trả kết quả.", "Result returned.")),
+                "withdraw": .string(t("Đã rút hồ sơ; các cơ quan được báo hủy.", "Dossier withdrawn; the agencies are told.")),
             ],
         ]
     }

@@ -75,22 +75,66 @@ struct DeskWork {
     }
 
     func online(_ dossiers: [Dossier], now: Date) -> String {
-        var items = ""
-        for d in dossiers {
-            let reason = "refuse-\(d.id)"
-            items += """
-                <article class="item" data-dossier-id="\(html(d.id))">\(heading(d, now: now, due: d.receptionDueAt ?? d.dueAt))\
-                <form data-action="accept" data-dossier-id="\(html(d.id))" class="inline"><button type="submit" class="primary">\
-                \(html(t("Tiếp nhận", "Accept")))</button></form>\
-                <form data-action="refuse" data-dossier-id="\(html(d.id))" class="inline" novalidate><div class="field">\
-                <label for="\(reason)">\(html(t("Lý do từ chối", "Reason for refusing")))</label>\
-                <input type="text" id="\(reason)" data-pointer="/reason" data-type="text" maxlength="500" autocomplete="off">\
-                <p class="problem" id="\(reason)-problem" hidden></p></div>\
-                <button type="submit">\(html(t("Từ chối", "Refuse")))</button></form></article>
-                """
-        }
+        let items = dossiers.map {
+            "<article class=\"item\" data-dossier-id=\"\(html($0.id))\">\(heading($0, now: now, due: $0.receptionDueAt ?? $0.dueAt))\(acceptOrRefuse($0))</article>"
+        }.joined()
         return section("work-online", t("Hồ sơ trực tuyến chờ tiếp nhận", "Online dossiers to receive"), count: dossiers.count, items,
                        empty: t("Không có hồ sơ trực tuyến nào chờ tiếp nhận.", "No online dossier is waiting."))
+    }
+
+    func acceptOrRefuse(_ d: Dossier) -> String {
+        """
+        <form data-action="accept" data-dossier-id="\(html(d.id))" class="inline"><button type="submit" class="primary">\
+        \(html(t("Tiếp nhận", "Accept")))</button></form>\(reasonForm(d, action: "refuse", label: t("Lý do từ chối", "Reason for refusing"),
+                                                                   button: t("Từ chối", "Refuse")))
+        """
+    }
+
+    /// A one-field form with a reason (refuse, withdraw).
+    func reasonForm(_ d: Dossier, action: String, label: String, button: String) -> String {
+        let reason = "\(action)-\(d.id)"
+        return """
+            <form data-action="\(action)" data-dossier-id="\(html(d.id))" class="inline" novalidate><div class="field">\
+            <label for="\(reason)">\(html(label))</label>\
+            <input type="text" id="\(reason)" data-pointer="/reason" data-type="text" maxlength="500" autocomplete="off">\
+            <p class="problem" id="\(reason)-problem" hidden></p></div><button type="submit">\(html(button))</button></form>
+            """
+    }
+
+    func returnForm(_ d: Dossier) -> String {
+        let channel = "return-\(d.id)"
+        return """
+            <form data-action="return" data-dossier-id="\(html(d.id))" class="inline" novalidate><div class="field">\
+            <label for="\(channel)">\(html(t("Trả qua", "Return by")))</label><select id="\(channel)" data-pointer="/channel" data-type="enum">\
+            <option value="counter">\(html(t("Tại quầy", "At the desk")))</option><option value="post">\(html(t("Bưu chính", "Post")))</option>\
+            <option value="online">\(html(t("Trực tuyến", "Online")))</option></select><p class="problem" id="\(channel)-problem" hidden></p></div>\
+            <button type="submit" class="primary">\(html(t("Trả kết quả", "Return the result")))</button></form>
+            """
+    }
+
+    /// One dossier found by the desk's search: its tasks, and what the ward can do with it in its state.
+    func card(_ d: Dossier) -> String {
+        let now = engine.clock.now()
+        var rows = ""
+        for task in d.tasks {
+            rows += """
+                <tr><td>\(html(t.agency(task.agency)))</td><td>\(html(t.kind(task.kind)))</td><td>\(html(t.status(task.status.rawValue)))</td>\
+                <td>\(html(t.time(task.dueAt, calendar)))</td><td>\(html(t.time(task.completedAt, calendar)))</td></tr>
+                """
+        }
+        let head = [t("Cơ quan", "Agency"), t("Nhiệm vụ", "Task"), t("Trạng thái", "Status"), t("Hạn", "Due"), t("Hoàn thành", "Completed")]
+            .map { "<th scope=\"col\">\(html($0))</th>" }.joined()
+        var actions = ""
+        if d.status == .submitted { actions += acceptOrRefuse(d) }
+        if d.status == .readyToReturn { actions += returnForm(d) }
+        if ![.returned, .withdrawn, .refused].contains(d.status) {
+            actions += reasonForm(d, action: "withdraw", label: t("Lý do rút hồ sơ", "Reason for withdrawing"), button: t("Rút hồ sơ", "Withdraw"))
+        }
+        return """
+            <article class="item found" data-dossier-id="\(html(d.id))" data-status="\(html(d.status.rawValue))">\(heading(d, now: now))\
+            <p>\(html(t("Trạng thái", "Status"))): <strong>\(html(t.status(d.status.rawValue)))</strong></p>\
+            <table><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table>\(actions)</article>
+            """
     }
 
     /// The agency's words on its latest event of this type (`rejected`, `supplement-requested`).
@@ -159,15 +203,7 @@ struct DeskWork {
                     .map { "\(html($0.key)): <code>\(html($0.value.stringValue ?? EventChain.canonicalJSON($0.value)))</code>" }.joined(separator: ", ")
                 results += "<li>\(html(t.agency(task.agency))) — \(html(t.kind(task.kind))): \(values)</li>"
             }
-            let channel = "return-\(d.id)"
-            items += """
-                <article class="item" data-dossier-id="\(html(d.id))">\(heading(d, now: now))<ul class="results">\(results)</ul>\
-                <form data-action="return" data-dossier-id="\(html(d.id))" class="inline" novalidate><div class="field">\
-                <label for="\(channel)">\(html(t("Trả qua", "Return by")))</label><select id="\(channel)" data-pointer="/channel" data-type="enum">\
-                <option value="counter">\(html(t("Tại quầy", "At the desk")))</option><option value="post">\(html(t("Bưu chính", "Post")))</option>\
-                <option value="online">\(html(t("Trực tuyến", "Online")))</option></select><p class="problem" id="\(channel)-problem" hidden></p></div>\
-                <button type="submit" class="primary">\(html(t("Trả kết quả", "Return the result")))</button></form></article>
-                """
+            items += "<article class=\"item\" data-dossier-id=\"\(html(d.id))\">\(heading(d, now: now))<ul class=\"results\">\(results)</ul>\(returnForm(d))</article>"
         }
         return section("work-return", t("Kết quả chờ trả", "Results to return"), count: dossiers.count, items,
                        empty: t("Không có kết quả nào chờ trả.", "No result to return."))

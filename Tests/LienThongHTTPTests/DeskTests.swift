@@ -112,6 +112,22 @@ struct DeskTests {
         }
     }
 
+    @Test func searchFindsTheWardsDossierWithWhatCanBeDone() async throws {
+        let app = try await TestApp(now: Self.now)
+        try await app.run { client in
+            let d = try await client.send(.post, "/v1/dossiers", token: TestApp.ward, json: Fixtures.birthDossier(receivedAt: app.clock.now())).json
+            let code = d["trackingCode"]?.string ?? "?"
+            let found = try await client.send(.get, "/desk/dossier?q=\(code.lowercased())", token: TestApp.ward).text
+            #expect(found.contains("data-status=\"in-progress\"") && found.contains("data-action=\"withdraw\"") && !found.contains("data-action=\"return\""))
+            let other = try await client.send(.get, "/desk/dossier?q=\(code)", token: TestApp.otherWard).text
+            #expect(other.contains("Phường không có hồ sơ") && !other.contains("data-action"))
+            #expect(try await client.send(.get, "/desk/dossier?q=", token: TestApp.ward).status == .unprocessableContent)
+            _ = try await client.send(.post, "/v1/dossiers/\(d["id"]?.string ?? "")/withdraw", token: TestApp.ward, json: ["reason": "rút"])
+            let withdrawn = try await client.send(.get, "/desk/dossier?q=\(code)", token: TestApp.ward).text
+            #expect(withdrawn.contains("data-status=\"withdrawn\"") && !withdrawn.contains("data-action=\"withdraw\""))
+        }
+    }
+
     @Test func receiptNamesTheCodeTheDueDateTheTrackingPageAndTheSupportPhone() async throws {
         let app = try await TestApp(now: Self.now)
         try await app.run { client in
