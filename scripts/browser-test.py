@@ -104,6 +104,8 @@ def main():
         wait_for("English panels", lambda: "Overdue tasks" in (browser.js("document.getElementById('panels').innerHTML") or ""))
         browser.screenshot(os.path.join(args.out, "dashboard-en.png"))
         print(f"english: page and panels in English; screenshots in {args.out}")
+        problems = [p for p in browser.problems() if not p.startswith("Failed to load resource: the server responded with a status of 4")]
+        assert not problems, f"console errors or CSP reports: {problems}"
         print("browser test: PASS")
     finally:
         if browser:

@@ -2,48 +2,11 @@
 extension DashboardPage {
     static let script = #"""
     (() => {
-    'use strict';
-    const S = JSON.parse(document.getElementById('strings').textContent);
-    const lang = document.documentElement.lang, langQuery = lang === 'en' ? 'lang=en' : 'lang=vi';
-    const $ = (id) => document.getElementById(id);
-    const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
+    \#(PageScript.prelude(tokenKey: "lienthong.supervisorToken"))
     const local = (t) => t ? `${t.slice(11, 16)} ${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)}` : '–';
-    const KEY = 'lienthong.supervisorToken';
     const alerts = new Map();
     const fresh = new Set();
-    let token = sessionStorage.getItem(KEY);
     let lastEventId = null, panelTimer = null, started = false;
-
-    // A token in the URL fragment (/#token=…) moves into session storage and leaves the address bar.
-    const m = location.hash.match(/(?:^#|&)token=([^&]+)/);
-    if (m) {
-      token = decodeURIComponent(m[1]);
-      sessionStorage.setItem(KEY, token);
-      history.replaceState(null, '', location.pathname + location.search);
-    }
-
-    class AuthError extends Error {}
-    async function api(path, options = {}) {
-      const response = await fetch(path, {...options, headers: {...(options.headers || {}), Authorization: 'Bearer ' + token}});
-      if (response.status === 401 || response.status === 403) throw new AuthError(String(response.status));
-      if (!response.ok) {
-        let detail = response.statusText;
-        try { detail = (await response.json()).detail || detail; } catch (e) {}
-        throw new Error(detail);
-      }
-      return response;
-    }
-
-    function toast(text) {
-      const el = $('toast'); el.textContent = text; el.classList.add('show');
-      setTimeout(() => el.classList.remove('show'), 2500);
-    }
-
-    function signIn(message) {
-      token = null; sessionStorage.removeItem(KEY);
-      $('app').hidden = true; $('logout').hidden = true; $('login').hidden = false;
-      $('login-error').textContent = message || '';
-    }
 
     function fillFilters() {
       const option = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
@@ -99,42 +62,10 @@ extension DashboardPage {
       schedulePanels();
     }
 
-    function setLive(on) {
-      $('live').className = 'live ' + (on ? 'on' : 'off');
-      $('live').textContent = (on ? '● ' : '○ ') + (on ? S.live : S.offline);
-    }
-
-    // The alert stream, read with fetch so that it can carry the token; resumes with Last-Event-ID.
-    async function stream() {
-      for (;;) {
-        try {
-          const headers = {Authorization: 'Bearer ' + token};
-          if (lastEventId) headers['Last-Event-ID'] = lastEventId;
-          const response = await fetch('/v1/alerts/stream', {headers});
-          if (response.status === 401 || response.status === 403) { signIn(S.badToken); return; }
-          if (!response.ok || !response.body) throw new Error(String(response.status));
-          setLive(true);
-          if (!lastEventId) await loadAlerts();
-          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffer = '';
-          for (;;) {
-            const {value, done} = await reader.read();
-            if (done) break;
-            buffer += value.replace(/\r\n/g, '\n');
-            let cut;
-            while ((cut = buffer.indexOf('\n\n')) >= 0) { apply(buffer.slice(0, cut)); buffer = buffer.slice(cut + 2); }
-          }
-        } catch (e) {
-          if (!token) return;
-        }
-        setLive(false);
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-        if (!token) return;
-      }
-    }
-
-    function fail(e) {
-      if (e instanceof AuthError) signIn(S.badToken); else toast(S.failed + ': ' + e.message);
+    // The alert stream; resumes with Last-Event-ID, and lists every alert afresh on a first connection.
+    function stream() {
+      follow('/v1/alerts/stream', () => (lastEventId ? {'Last-Event-ID': lastEventId} : {}),
+             async () => { if (!lastEventId) await loadAlerts(); }, apply);
     }
 
     async function search(q) {

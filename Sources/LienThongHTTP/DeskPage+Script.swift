@@ -3,46 +3,8 @@
 extension DeskPage {
     static let script = #"""
     (() => {
-    'use strict';
-    const S = JSON.parse(document.getElementById('strings').textContent);
-    const lang = document.documentElement.lang, langQuery = lang === 'en' ? 'lang=en' : 'lang=vi';
-    const $ = (id) => document.getElementById(id);
-    const KEY = 'lienthong.wardToken';
-    let token = sessionStorage.getItem(KEY), ward = null, refreshTimer = null, refreshWanted = false, started = false;
-
-    // A token in the URL fragment (/desk#token=…) moves into session storage and leaves the address bar.
-    const m = location.hash.match(/(?:^#|&)token=([^&]+)/);
-    if (m) {
-      token = decodeURIComponent(m[1]);
-      sessionStorage.setItem(KEY, token);
-      history.replaceState(null, '', location.pathname + location.search);
-    }
-
-    class AuthError extends Error {}
-    class ProblemError extends Error { constructor(status, problem) { super(problem.detail || problem.title || String(status)); this.status = status; this.problem = problem; } }
-    async function api(path, options = {}) {
-      const headers = {...(options.headers || {}), Authorization: 'Bearer ' + token};
-      if (options.body) headers['Content-Type'] = 'application/json';
-      const response = await fetch(path, {...options, headers});
-      if (response.status === 401 || response.status === 403) throw new AuthError(String(response.status));
-      if (!response.ok) {
-        let problem = {};
-        try { problem = await response.json(); } catch (e) {}
-        throw new ProblemError(response.status, problem);
-      }
-      return response;
-    }
-
-    function toast(text) {
-      const el = $('toast'); el.textContent = text; el.classList.add('show');
-      setTimeout(() => el.classList.remove('show'), 3000);
-    }
-
-    function signIn(message) {
-      token = null; sessionStorage.removeItem(KEY);
-      $('app').hidden = true; $('logout').hidden = true; $('login').hidden = false;
-      $('login-error').textContent = message || '';
-    }
+    \#(PageScript.prelude(tokenKey: "lienthong.wardToken"))
+    let ward = null, refreshTimer = null, refreshWanted = false, started = false;
 
     // Values as Vietnamese officers type them: 5/3/2026, 05-03-2026, 05.03.2026 → 2026-03-05; 0912 345 678 → +84912345678.
     function normalise(type, value) {
@@ -122,7 +84,6 @@ extension DeskPage {
         if (first) first.focus();
       }
     }
-    const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
 
     // One Idempotency-Key per distinct body: a double press never files the dossier twice.
     const attempts = new WeakMap();
@@ -209,42 +170,9 @@ extension DeskPage {
     }
     const refreshSoon = () => { if (!refreshTimer) refreshTimer = setTimeout(() => loadWork().catch(fail), 400); };
 
-    function setLive(on) {
-      $('live').className = 'live ' + (on ? 'on' : 'off');
-      $('live').textContent = (on ? '● ' : '○ ') + (on ? S.live : S.offline);
-    }
-
-    async function stream() {
-      for (;;) {
-        try {
-          const response = await fetch('/desk/stream', {headers: {Authorization: 'Bearer ' + token}});
-          if (response.status === 401 || response.status === 403) { signIn(S.badToken); return; }
-          if (!response.ok || !response.body) throw new Error(String(response.status));
-          setLive(true);
-          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffer = '';
-          for (;;) {
-            const {value, done} = await reader.read();
-            if (done) break;
-            buffer += value.replace(/\r\n/g, '\n');
-            let cut;
-            while ((cut = buffer.indexOf('\n\n')) >= 0) {
-              if (/^event: change$/m.test(buffer.slice(0, cut))) refreshSoon();
-              buffer = buffer.slice(cut + 2);
-            }
-          }
-        } catch (e) {
-          if (!token) return;
-        }
-        setLive(false);
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-        if (!token) return;
-        refreshSoon();
-      }
-    }
-
-    function fail(e) {
-      if (e instanceof AuthError) signIn(S.badToken); else toast(S.failed + ': ' + e.message);
+    function stream() {
+      // After each (re)connection the list is fetched again: changes may have happened while disconnected.
+      follow('/desk/stream', () => ({}), async () => refreshSoon(), (block) => { if (/^event: change$/m.test(block)) refreshSoon(); });
     }
 
     // A work item's action: its form's fields become the request body.
