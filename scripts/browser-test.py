@@ -11,13 +11,12 @@ Usage: python3 scripts/browser-test.py [--binary .build/debug/lienthong] [--out 
 """
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import Browser, call, wait_for  # noqa: E402
+from browser import Browser, call, cleanup, wait_for  # noqa: E402
 from harness import birth_dossier, start_server  # noqa: E402
 
 SUPERVISOR = "demo-supervisor-token"
@@ -104,15 +103,10 @@ def main():
         wait_for("English panels", lambda: "Overdue tasks" in (browser.js("document.getElementById('panels').innerHTML") or ""))
         browser.screenshot(os.path.join(args.out, "dashboard-en.png"))
         print(f"english: page and panels in English; screenshots in {args.out}")
-        problems = [p for p in browser.problems() if not p.startswith("Failed to load resource: the server responded with a status of 4")]
-        assert not problems, f"console errors or CSP reports: {problems}"
+        browser.assert_clean()
         print("browser test: PASS")
     finally:
-        if browser:
-            browser.close()
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(workdir, ignore_errors=True)
+        cleanup(browser, server, workdir)
 
 
 if __name__ == "__main__":

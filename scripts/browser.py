@@ -92,6 +92,12 @@ class Browser:
                 out.append(json.dumps(p["args"])[:300])
         return out
 
+    def assert_clean(self):
+        """Fails on any console error, uncaught exception or CSP report. A 4xx the test asked for (a 422 it provoked,
+        a 404 page) shows up as a failed load and is not counted."""
+        problems = [p for p in self.problems() if not p.startswith("Failed to load resource: the server responded with a status of 4")]
+        assert not problems, f"console errors or CSP reports: {problems}"
+
     def type(self, selector, text):
         """Focuses the element and types `text` as a keyboard would (the DevTools Input domain)."""
         if not self.js(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); if (!el) return false; el.focus(); return true; }})()"):
@@ -125,3 +131,12 @@ class Browser:
         self.proc.wait(timeout=10)
 
 
+
+
+def cleanup(browser, server, workdir):
+    """Closes the browser, stops the server, removes its working folder."""
+    if browser:
+        browser.close()
+    server.terminate()
+    server.wait(timeout=20)
+    shutil.rmtree(workdir, ignore_errors=True)

@@ -15,14 +15,13 @@ Screenshots in --out (default /tmp/lienthong-desk); --docs DIR also writes desk.
 """
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import Browser, call, wait_for  # noqa: E402
+from browser import Browser, call, cleanup, wait_for  # noqa: E402
 from harness import start_server  # noqa: E402
 
 WARD, PORTAL = "demo-ward-00004-token", "demo-portal-token"
@@ -216,16 +215,10 @@ def main():
             assert e.code == 404 and "text/html" in e.headers["Content-Type"]
         print("citizen: status and each agency's timeline, no personal data; an unknown code is a 404 page")
 
-        # The expected 422 (the bad phone) and 404 (the unknown code) show up as failed loads; anything else counts.
-        problems = [p for p in browser.problems() if not p.startswith("Failed to load resource: the server responded with a status of 4")]
-        assert not problems, f"console errors or CSP reports: {problems}"
+        browser.assert_clean()
         print(f"desk browser test: PASS (screenshots in {args.out})")
     finally:
-        if browser:
-            browser.close()
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(workdir, ignore_errors=True)
+        cleanup(browser, server, workdir)
 
 
 if __name__ == "__main__":
