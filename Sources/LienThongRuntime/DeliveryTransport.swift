@@ -44,7 +44,16 @@ public protocol CitizenSink: Sendable {
 
 /// Appends each message as one JSON line to a file (the demo's and a pilot's sink).
 public final class FileCitizenSink: CitizenSink {
-    private let handle: Mutex<FileHandle?>
+    private struct Written {
+        var handle: FileHandle?
+        /// Lines written so far, and how many of them an fsync has made durable.
+        var lines: Int = 0
+        var synced: Int = 0
+    }
+
+    private let state: Mutex<Written>
+    /// Held while one caller's fsync runs; the others wait for it and usually find their line already durable.
+    private let syncing = Mutex(())
     public let path: String
 
     public init(path: String) throws {
@@ -54,21 +63,38 @@ public final class FileCitizenSink: CitizenSink {
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()
-        self.handle = Mutex(handle)
+        self.state = Mutex(Written(handle: handle))
     }
 
+    /// Appends the line, then returns once an fsync covers it: concurrent deliveries share one fsync (group sync),
+    /// and none is answered `delivered` before its line is on disk.
     public func deliver(id: String, body: Data) async -> DeliveryOutcome {
         var line = body
         line.append(0x0A)
-        return handle.withLock { handle -> DeliveryOutcome in
-            guard let handle else { return .failed(status: nil, error: "sink closed") }
+        let written: Result<(Int, FileHandle), any Error> = state.withLock { s in
+            guard let handle = s.handle else { return .failure(CocoaError(.fileNoSuchFile)) }
             do {
                 try handle.write(contentsOf: line)
+                s.lines += 1
+                return .success((s.lines, handle))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard case .success(let (mine, handle)) = written else {
+            if case .failure(let error) = written { return .failed(status: nil, error: "cannot write \(path): \(error)") }
+            return .failed(status: nil, error: "sink closed")
+        }
+        return syncing.withLock { _ -> DeliveryOutcome in
+            if state.withLock({ $0.synced >= mine }) { return .delivered(status: 200) }
+            let target = state.withLock { $0.lines }
+            do {
                 try handle.synchronize()
-                return .delivered(status: 200)
             } catch {
                 return .failed(status: nil, error: "cannot write \(path): \(error)")
             }
+            state.withLock { $0.synced = max($0.synced, target) }
+            return .delivered(status: 200)
         }
     }
 }

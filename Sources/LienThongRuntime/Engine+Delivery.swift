@@ -48,7 +48,10 @@ extension Engine {
         guard var record = try await tx.delivery(id: id), record.status == .pending else { return }
         record.progress = DeliveryRules(policy: policy).record(outcome, on: record.progress, now: now, jitter: jitter)
         record.updatedAt = now
-        let dossier = try await tx.dossier(id: record.dossierId)
+        // A delivered message that is no task's handoff (a citizen message, a portal status) changes nothing in its
+        // dossier and raises no alert (a success only resolves): the dossier is not even read.
+        let needsDossier = record.taskId != nil || record.status != .delivered
+        let dossier = needsDossier ? try await tx.dossier(id: record.dossierId) : nil
         if var current = dossier {
             switch record.status {
             case .delivered:
