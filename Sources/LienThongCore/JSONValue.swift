@@ -50,7 +50,7 @@ public enum JSONValue: Sendable, Hashable {
     /// Every string in the document (keys included) in Unicode NFC.
     public func normalizedNFC() -> JSONValue {
         switch self {
-        case .string(let s): .string(s.precomposedStringWithCanonicalMapping)
+        case .string(let s): .string(s.utf8.allSatisfy { $0 < 0x80 } ? s : s.precomposedStringWithCanonicalMapping)
         case .array(let a): .array(a.map { $0.normalizedNFC() })
         case .object(let o):
             .object(Dictionary(o.map { ($0.key.precomposedStringWithCanonicalMapping, $0.value.normalizedNFC()) },

@@ -14,9 +14,9 @@ enum JSONIO {
         let data = Data(buffer.readableBytesView)
         guard !data.isEmpty else { throw Problem.invalid("", "the request needs a JSON body", status: .badRequest) }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data).normalizedNFC()
+            return try JSONParser.parse(data)
         } catch {
-            throw Problem.invalid("", "the body is not valid UTF-8 JSON", status: .badRequest)
+            throw Problem.invalid("", "the body is not valid UTF-8 JSON (\(error.reason) at byte \(error.offset))", status: .badRequest)
         }
     }
 

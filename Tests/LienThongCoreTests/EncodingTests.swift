@@ -110,3 +110,58 @@ struct FieldCheckTests {
         }
     }
 }
+
+@Suite("JSON parser without JSONDecoder")
+struct JSONParserTests {
+    func parse(_ text: String) throws(JSONParser.Failure) -> JSONValue { try JSONParser.parse(Data(text.utf8)) }
+
+    /// The request bodies' parser reads what JSONDecoder read, with the same NFC normalisation after it.
+    @Test func sameValuesAsJSONDecoderOnRandomDocuments() throws {
+        let keys = ["a", "B", "é", "e\u{301}x", "child", "fullName", "10", "", "a b"]
+        let strings = ["", "Nguyễn Thị Ánh", "Nguye\u{302}\u{303}n", "x\u{0}\u{1}\u{1f}\"\\/\n\t", "\u{2028}😀", "12 ngõ 5/7"]
+        let numbers: [Double] = [0, 1, -1, 2.5, 1e-7, 1e21, 0.1, 123456789.125, 1e15, 4.35, 3600000]
+        var random = SplitMix(seed: 11)
+        func value(_ depth: Int) -> JSONValue {
+            switch random.next() % (depth > 3 ? 4 : 6) {
+            case 0: return .null
+            case 1: return .bool(random.next() % 2 == 0)
+            case 2: return .number(numbers[Int(random.next() % UInt64(numbers.count))])
+            case 3: return .string(strings[Int(random.next() % UInt64(strings.count))])
+            case 4: return .array((0..<Int(random.next() % 4)).map { _ in value(depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int(random.next() % 7) { members[keys[Int(random.next() % UInt64(keys.count))]] = value(depth + 1) }
+                return .object(members)
+            }
+        }
+        for _ in 0..<500 {
+            let text = value(0).canonicalText
+            let reference = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).normalizedNFC()
+            #expect(try parse(text) == reference, "\(text)")
+        }
+    }
+
+    @Test func readsEscapesSurrogatesWhitespaceAndNumbers() throws {
+        #expect(try parse(" {\"a\" : [1, -0.5e3, 2E+2, true, false, null, \"x\\u00e9\\ud83d\\ude00\\n\\/\"]}\r\n")
+                == ["a": [1, -500, 200, true, false, .null, "xé😀\n/"]])
+        // Composed on the way in: keys and values in NFC.
+        #expect(try parse("{\"e\u{301}\":\"Nguye\u{302}\u{303}n\"}") == ["é": "Nguyễn"])
+        #expect(try parse("0") == 0 && (try parse("-0")) == 0 && (try parse("\"\"")) == "")
+    }
+
+    @Test(arguments: ["", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul", "[1 2]", "{\"a\" 1}",
+                      "{a:1}", "\"abc", "\"a\u{1}b\"", "\"\\ud800\"", "\"\\udc00x\"", "\"\\x\"", "\"\\u12\"", "1e400", "[1]x",
+                      "{\"a\":1,\"a\":2}", "{\"é\":1,\"e\u{301}\":2}", "'a'", "NaN"])
+    func refuses(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) { try parse(text) }
+    }
+
+    @Test func refusesInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Data([0x22, 0xFF, 0x22])) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Data([0x22, 0xC3, 0x22])) }
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(throws: JSONParser.Failure.self) { try parse(deep) }
+        let fine = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect((try? parse(fine)) != nil)
+    }
+}
