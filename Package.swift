@@ -143,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LienThongCoreTests",
-            dependencies: ["LienThongCore", "LienThongTesting"],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongTesting"],
             resources: [],
             swiftSettings: swiftSettings
         ),

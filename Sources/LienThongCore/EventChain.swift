@@ -41,10 +41,8 @@ public enum EventChain {
 
     public static func canonicalJSON(_ value: some Encodable) -> String {
         if let json = value as? JSONValue { return json.canonicalText }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue or a plain Codable struct of strings cannot fail.
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+        // The same bytes as JSONEncoder with sorted keys and unescaped slashes (earlier hashes were made with it).
+        return (try? JSONValueEncoder().encode(value).canonicalText) ?? "null"
     }
 
     public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

@@ -158,11 +158,11 @@ public protocol Store: TransactionRunner {
 public enum Codec {
     public static func millis(_ date: Date) -> Int64 { EventChain.millis(date) }
 
+    /// Sorted keys, dates as Unix milliseconds; the same bytes as `JSONEncoder` with `.sortedKeys`,
+    /// `.withoutEscapingSlashes` and `.millisecondsSince1970` (documents written before escaped `/` as `\/`; both
+    /// read back the same).
     public static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try JSONValueEncoder(dates: .millisecondsSince1970).encode(value).canonicalText
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -1,5 +1,6 @@
 import Foundation
 import LienThongCore
+import LienThongStore
 import LienThongTesting
 import Testing
 
@@ -163,5 +164,37 @@ struct JSONParserTests {
         #expect(throws: JSONParser.Failure.self) { try parse(deep) }
         let fine = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect((try? parse(fine)) != nil)
+    }
+}
+
+@Suite("Encoding without JSONEncoder")
+struct JSONValueEncoderTests {
+    func reference(_ value: some Encodable, millis: Bool) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if millis { encoder.dateEncodingStrategy = .millisecondsSince1970 }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Stored dossiers, their tasks with histories and results, and the actors hashed in every event: the very bytes
+    /// JSONEncoder wrote, with both date strategies.
+    @Test func sameBytesAsJSONEncoderOnTheStoredTypes() throws {
+        let now = Fixtures.at("2026-03-04T10:00:00+07:00")
+        let workflow = Fixtures.workflow()
+        let submission = try workflow.validator.validate(Fixtures.birthDossier(receivedAt: now), now: now, defaultReceivedAt: now).get()
+        var d = try workflow.intake(submission, ids: NewDossierIDs(dossierId: "hs_1", trackingCode: "LT-1", taskIds: ["t1", "t2", "t3"]),
+                                    actor: Fixtures.wardOfficer, now: now).dossier
+        d.tasks[0].result = ["personalId": "001326000123", "birthCertificateNo": "12/2026"]
+        d.tasks[0].history.append(TaskHistoryEntry(at: now.addingTimeInterval(0.125), type: "rejected", status: .rejected, data: ["reason": "sai/đúng"]))
+        d.tasks[0].completedAt = now.addingTimeInterval(3600.5)
+        for value in [d as any Encodable, d.tasks[0], d.tasks[1], Fixtures.wardOfficer, Fixtures.justice, Actor(role: .supervisor)] {
+            for millis in [false, true] {
+                let ours = try JSONValueEncoder(dates: millis ? .millisecondsSince1970 : .deferred).encode(value).canonicalText
+                #expect(ours == (try reference(value, millis: millis)))
+            }
+        }
+        // And what the stores write reads back as it was.
+        #expect(try Codec.decode(Dossier.self, Codec.encode(d)) == d)
+        #expect(EventChain.canonicalJSON(Fixtures.justice) == (try reference(Fixtures.justice, millis: false)))
     }
 }
