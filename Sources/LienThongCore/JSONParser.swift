@@ -13,12 +13,14 @@ public struct JSONParser {
     public static let maxDepth = 128
 
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let normalize: Bool
     private var i = 0
 
-    /// Parses one JSON text (surrounding whitespace allowed, nothing else).
-    public static func parse(_ data: some ContiguousBytes) throws(Failure) -> JSONValue {
+    /// Parses one JSON text (surrounding whitespace allowed, nothing else). `normalizingNFC: false` for text this
+    /// service wrote itself (already NFC).
+    public static func parse(_ data: some ContiguousBytes, normalizingNFC: Bool = true) throws(Failure) -> JSONValue {
         let result: Result<JSONValue, Failure> = data.withUnsafeBytes { raw in
-            var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self))
+            var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), normalize: normalizingNFC)
             do throws(Failure) {
                 parser.skipWhitespace()
                 let value = try parser.value(depth: 0)
@@ -32,7 +34,10 @@ public struct JSONParser {
         return try result.get()
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(bytes: UnsafeBufferPointer<UInt8>, normalize: Bool) {
+        self.bytes = bytes
+        self.normalize = normalize
+    }
 
     private func fail(_ reason: String) -> Failure { Failure(offset: i, reason: reason) }
 
@@ -144,7 +149,7 @@ public struct JSONParser {
                 i += 1
                 if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
-                return text.precomposedStringWithCanonicalMapping
+                return normalize ? text.precomposedStringWithCanonicalMapping : text
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in a string") }
@@ -158,7 +163,7 @@ public struct JSONParser {
             if b == UInt8(ascii: "\"") {
                 i += 1
                 guard let text = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8") }
-                return ascii ? text : text.precomposedStringWithCanonicalMapping
+                return ascii || !normalize ? text : text.precomposedStringWithCanonicalMapping
             }
             if b < 0x20 { throw fail("control character in a string") }
             if b != UInt8(ascii: "\\") {

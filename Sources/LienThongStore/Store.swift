@@ -166,9 +166,15 @@ public enum Codec {
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
+        var text = text
+        let parsed: Result<JSONValue, JSONParser.Failure> = text.withUTF8 { bytes in
+            Result { () throws(JSONParser.Failure) in try JSONParser.parse(UnsafeRawBufferPointer(bytes), normalizingNFC: false) }
+        }
+        switch parsed {
+        case .success(let value): return try JSONValueDecoder(dates: .millisecondsSince1970).decode(type, from: value)
+        case .failure(let failure):
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "stored JSON: \(failure.reason) at byte \(failure.offset)"))
+        }
     }
 
     public static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }

@@ -193,8 +193,17 @@ struct JSONValueEncoderTests {
                 #expect(ours == (try reference(value, millis: millis)))
             }
         }
-        // And what the stores write reads back as it was.
+        // And what the stores write reads back as it was, with JSONValueDecoder as with JSONDecoder (older documents
+        // escaped "/" as "\/": read the same).
         #expect(try Codec.decode(Dossier.self, Codec.encode(d)) == d)
+        let old = try reference(d, millis: true).replacingOccurrences(of: "/", with: "\\/")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        #expect(try Codec.decode(Dossier.self, old) == decoder.decode(Dossier.self, from: Data(old.utf8)))
+        #expect(try Codec.decode(Dossier.self, old) == d)
+        for task in d.tasks { #expect(try Codec.decode(AgencyTask.self, Codec.encode(task)) == task) }
+        #expect(throws: DecodingError.self) { try Codec.decode(Dossier.self, "{\"id\":1}") }
+        #expect(throws: DecodingError.self) { try Codec.decode(Dossier.self, "{") }
         #expect(EventChain.canonicalJSON(Fixtures.justice) == (try reference(Fixtures.justice, millis: false)))
     }
 }
