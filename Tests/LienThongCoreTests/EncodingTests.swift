@@ -74,22 +74,7 @@ struct CanonicalJSONTests {
         let keys = ["a10", "a9", "B", "a", "_x", "Z", "é", "e", "A1", "a-b", "a_b", "aB", "10", "9", "", "ả", "a\u{1}", "child", "fullName"]
         let strings = ["", "Nguyễn Thị Ánh", "x\u{0}\u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}\u{7f}\"\\/", "\u{2028}😀", "12 ngõ 5/7", "Lyon, France"]
         let numbers: [Double] = [0, 1, -1, 2.5, 1e-7, 1e21, 0.1, 123456789.125, -0.0, 1e15, 999_999_999_999_999, 4.35]
-        var random = SplitMix(seed: 7)
-        func value(_ depth: Int) -> JSONValue {
-            switch random.next() % (depth > 3 ? 4 : 6) {
-            case 0: return .null
-            case 1: return .bool(random.next() % 2 == 0)
-            case 2: return .number(numbers[Int(random.next() % UInt64(numbers.count))])
-            case 3: return .string(strings[Int(random.next() % UInt64(strings.count))])
-            case 4: return .array((0..<Int(random.next() % 4)).map { _ in value(depth + 1) })
-            default:
-                var members: [String: JSONValue] = [:]
-                for _ in 0..<Int(random.next() % 7) { members[keys[Int(random.next() % UInt64(keys.count))]] = value(depth + 1) }
-                return .object(members)
-            }
-        }
-        for _ in 0..<500 {
-            let document = value(0)
+        for document in RandomDocuments.make(500, seed: 7, keys: keys, strings: strings, numbers: numbers) {
             #expect(document.canonicalText == String(decoding: try encoder.encode(document), as: UTF8.self))
         }
     }
@@ -112,16 +97,10 @@ struct FieldCheckTests {
     }
 }
 
-@Suite("JSON parser without JSONDecoder")
-struct JSONParserTests {
-    func parse(_ text: String) throws(JSONParser.Failure) -> JSONValue { try JSONParser.parse(Data(text.utf8)) }
-
-    /// The request bodies' parser reads what JSONDecoder read, with the same NFC normalisation after it.
-    @Test func sameValuesAsJSONDecoderOnRandomDocuments() throws {
-        let keys = ["a", "B", "é", "e\u{301}x", "child", "fullName", "10", "", "a b"]
-        let strings = ["", "Nguyễn Thị Ánh", "Nguye\u{302}\u{303}n", "x\u{0}\u{1}\u{1f}\"\\/\n\t", "\u{2028}😀", "12 ngõ 5/7"]
-        let numbers: [Double] = [0, 1, -1, 2.5, 1e-7, 1e21, 0.1, 123456789.125, 1e15, 4.35, 3600000]
-        var random = SplitMix(seed: 11)
+/// Random JSON documents of the given keys, strings and numbers, up to five levels deep.
+enum RandomDocuments {
+    static func make(_ count: Int, seed: UInt64, keys: [String], strings: [String], numbers: [Double]) -> [JSONValue] {
+        var random = SplitMix(seed: seed)
         func value(_ depth: Int) -> JSONValue {
             switch random.next() % (depth > 3 ? 4 : 6) {
             case 0: return .null
@@ -135,8 +114,21 @@ struct JSONParserTests {
                 return .object(members)
             }
         }
-        for _ in 0..<500 {
-            let text = value(0).canonicalText
+        return (0..<count).map { _ in value(0) }
+    }
+}
+
+@Suite("JSON parser without JSONDecoder")
+struct JSONParserTests {
+    func parse(_ text: String) throws(JSONParser.Failure) -> JSONValue { try JSONParser.parse(Data(text.utf8)) }
+
+    /// The request bodies' parser reads what JSONDecoder read, with the same NFC normalisation after it.
+    @Test func sameValuesAsJSONDecoderOnRandomDocuments() throws {
+        let keys = ["a", "B", "é", "e\u{301}x", "child", "fullName", "10", "", "a b"]
+        let strings = ["", "Nguyễn Thị Ánh", "Nguye\u{302}\u{303}n", "x\u{0}\u{1}\u{1f}\"\\/\n\t", "\u{2028}😀", "12 ngõ 5/7"]
+        let numbers: [Double] = [0, 1, -1, 2.5, 1e-7, 1e21, 0.1, 123456789.125, 1e15, 4.35, 3600000]
+        for document in RandomDocuments.make(500, seed: 11, keys: keys, strings: strings, numbers: numbers) {
+            let text = document.canonicalText
             let reference = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).normalizedNFC()
             #expect(try parse(text) == reference, "\(text)")
         }
