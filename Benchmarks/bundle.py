@@ -120,6 +120,66 @@ def step_latencies(database):
     return {name: percentiles(values) for name, values in steps.items()}
 
 
+def drive(port, token, dossiers, clients, rate):
+    """The ward: `clients` officers post dossiers (paced at `rate`/s, or flat out), one officer polls the ready list
+    and returns each result. Works against LienThong and against the huey peer (the same routes)."""
+    counter, lock = [0], threading.Lock()
+    intake_ms, posted_at, errors = [], {}, []
+    returned, returned_at = set(), {}
+    ready_seen_ms = []
+
+    def officer():
+        client = Client(port, token)
+        while True:
+            with lock:
+                if counter[0] >= dossiers:
+                    return
+                counter[0] += 1
+                n = counter[0]
+            if rate:
+                time.sleep(max(0.0, start + (n - 1) / rate - time.monotonic()))
+            t0 = time.monotonic()
+            status, body = client.call("POST", "/v1/dossiers", birth_dossier(n, 500_000_000_000, given="Phạm Văn"))
+            t1 = time.monotonic()
+            with lock:
+                if status == 201:
+                    intake_ms.append((t1 - t0) * 1000)
+                    posted_at[body["id"]] = t1
+                else:
+                    errors.append(status)
+
+    def returner():
+        client = Client(port, token)
+        deadline = time.monotonic() + 600
+        while len(returned) < dossiers - len(errors) and time.monotonic() < deadline:
+            status, page = client.call("GET", "/v1/dossiers?status=ready-to-return&limit=100")
+            items = page.get("items", []) if status == 200 else []
+            if not items:
+                time.sleep(0.02)
+            for item in items:
+                seen = time.monotonic()
+                with lock:
+                    if item["id"] in posted_at:
+                        ready_seen_ms.append((seen - posted_at[item["id"]]) * 1000)
+                status, _ = client.call("POST", f"/v1/dossiers/{item['id']}/return", {"channel": "counter"})
+                if status == 200:
+                    returned.add(item["id"])
+                    returned_at[item["id"]] = time.monotonic()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=officer) for _ in range(clients)]
+    back = threading.Thread(target=returner)
+    for t in threads + [back]:
+        t.start()
+    for t in threads:
+        t.join()
+    intake_seconds = time.monotonic() - start
+    back.join()
+    wall = (max(returned_at.values()) if returned_at else time.monotonic()) - start
+    return {"errors": errors, "returned": returned, "wall": wall, "intakeSeconds": intake_seconds,
+            "intakeMs": intake_ms, "readySeenMs": ready_seen_ms}
+
+
 def run(binary, root, dossiers=2000, clients=16, rate=None, port=18590, sim_port=18591):
     """`rate` (dossiers/s) paces the officers for latencies at a steady load; None posts as fast as they can."""
     workdir = tempfile.mkdtemp(prefix="lienthong-bench-bundle-")
@@ -131,59 +191,9 @@ def run(binary, root, dossiers=2000, clients=16, rate=None, port=18590, sim_port
                                  cwd=root, stdout=sim_log, stderr=sim_log)
     time.sleep(1.0)  # the simulator's listener
     try:
-        counter, lock = [0], threading.Lock()
-        intake_ms, posted_at, errors = [], {}, []
-        returned, returned_at = set(), {}
-        ready_seen_ms = []
-
-        def officer():
-            client = Client(port, "bench-ward-token")
-            while True:
-                with lock:
-                    if counter[0] >= dossiers:
-                        return
-                    counter[0] += 1
-                    n = counter[0]
-                if rate:
-                    time.sleep(max(0.0, start + (n - 1) / rate - time.monotonic()))
-                t0 = time.monotonic()
-                status, body = client.call("POST", "/v1/dossiers", birth_dossier(n, 500_000_000_000, given="Phạm Văn"))
-                t1 = time.monotonic()
-                with lock:
-                    if status == 201:
-                        intake_ms.append((t1 - t0) * 1000)
-                        posted_at[body["id"]] = t1
-                    else:
-                        errors.append(status)
-
-        def returner():
-            client = Client(port, "bench-ward-token")
-            deadline = time.monotonic() + 600
-            while len(returned) < dossiers - len(errors) and time.monotonic() < deadline:
-                status, page = client.call("GET", "/v1/dossiers?status=ready-to-return&limit=100")
-                items = page.get("items", []) if status == 200 else []
-                if not items:
-                    time.sleep(0.02)
-                for item in items:
-                    seen = time.monotonic()
-                    with lock:
-                        if item["id"] in posted_at:
-                            ready_seen_ms.append((seen - posted_at[item["id"]]) * 1000)
-                    status, _ = client.call("POST", f"/v1/dossiers/{item['id']}/return", {"channel": "counter"})
-                    if status == 200:
-                        returned.add(item["id"])
-                        returned_at[item["id"]] = time.monotonic()
-
-        start = time.monotonic()
-        threads = [threading.Thread(target=officer) for _ in range(clients)]
-        back = threading.Thread(target=returner)
-        for t in threads + [back]:
-            t.start()
-        for t in threads:
-            t.join()
-        intake_seconds = time.monotonic() - start
-        back.join()
-        wall = (max(returned_at.values()) if returned_at else time.monotonic()) - start
+        d = drive(port, "bench-ward-token", dossiers, clients, rate)
+        errors, returned, wall, intake_seconds = d["errors"], d["returned"], d["wall"], d["intakeSeconds"]
+        intake_ms, ready_seen_ms = d["intakeMs"], d["readySeenMs"]
     finally:
         simulator.terminate()
         simulator.wait(timeout=30)
@@ -202,6 +212,32 @@ def run(binary, root, dossiers=2000, clients=16, rate=None, port=18590, sim_port
     return result
 
 
+def run_peer(dossiers=2000, clients=16, rate=None, port=18690):
+    """The same ward against the huey peer (Benchmarks/huey_peer.py): API, huey consumer and agencies as three
+    processes, huey's SQLite queue and the state database with fsync on."""
+    workdir = tempfile.mkdtemp(prefix="lienthong-bench-huey-")
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PEER_QUEUE=os.path.join(workdir, "queue.db"), PEER_API_PORT=str(port), PEER_AGENCIES_PORT=str(port + 1))
+    log = open(os.path.join(workdir, "peer.log"), "w")
+    procs = [subprocess.Popen([sys.executable, os.path.join(here, "huey_peer.py"), *args], env=env, cwd=here, stdout=log, stderr=log)
+             for args in (["serve", os.path.join(workdir, "state.db")], ["agencies"], ["consume"])]
+    time.sleep(2.0)
+    try:
+        d = drive(port, "peer", dossiers, clients, rate)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=30)
+    import huey  # noqa: F401 — the version in the result
+    result = {"benchmark": "bundle-huey-peer", "huey": huey.__version__, "dossiers": dossiers, "clients": clients,
+              "errors": len(d["errors"]), "returned": len(d["returned"]), "wallSeconds": round(d["wall"], 2),
+              "bundlesPerSecond": round(len(d["returned"]) / d["wall"], 1) if d["wall"] > 0 else 0,
+              "intakePerSecond": round((dossiers - len(d["errors"])) / d["intakeSeconds"], 1),
+              "wardSees": {"intake POST → 201 (ms)": percentiles(d["intakeMs"])}}
+    shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
 if __name__ == "__main__":
     import argparse
     here = os.path.dirname(os.path.abspath(__file__))
@@ -210,5 +246,8 @@ if __name__ == "__main__":
     parser.add_argument("--dossiers", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rate", type=float)
+    parser.add_argument("--peer", action="store_true", help="run the huey peer instead of LienThong")
     args = parser.parse_args()
-    print(json.dumps(run(args.binary, os.path.dirname(here), args.dossiers, args.clients, args.rate), ensure_ascii=False, indent=1))
+    result = (run_peer(args.dossiers, args.clients, args.rate) if args.peer
+              else run(args.binary, os.path.dirname(here), args.dossiers, args.clients, args.rate))
+    print(json.dumps(result, ensure_ascii=False, indent=1))

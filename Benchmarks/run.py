@@ -68,7 +68,7 @@ def intake(binary, clients, seconds, port):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/lienthong"))
-    parser.add_argument("--parts", default="ceiling,intake,bundle,year,scale")
+    parser.add_argument("--parts", default="ceiling,intake,bundle,peer,year,scale")
     parser.add_argument("--clients", default="1,16,64")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--bundle-dossiers", type=int, default=3000)
@@ -100,6 +100,10 @@ def main():
         results["bundle"] = [bundle.run(args.binary, ROOT, args.bundle_dossiers, 16, None, args.port + 1, args.port + 2),
                              bundle.run(args.binary, ROOT, max(200, int(args.bundle_rate * 15)), 4, args.bundle_rate,
                                         args.port + 1, args.port + 2)]
+    if "peer" in parts:
+        # The huey peer (Benchmarks/huey_peer.py; pip install huey==3.5.0) through the same ward, flat out.
+        print(f"huey peer, {args.bundle_dossiers} dossiers as fast as 16 officers post…", file=sys.stderr)
+        results["bundlePeer"] = bundle.run_peer(args.bundle_dossiers, 16, None, args.port + 3)
     if "year" in parts:
         print(f"year at {args.year_dossiers} dossiers/year, {args.year_working_days or 'all'} working days…", file=sys.stderr)
         command = [args.binary, "bench", "year", "--dossiers", str(args.year_dossiers)]
@@ -131,6 +135,12 @@ def print_table(results, cpu):
         load = f"paced at {b['pacedPerSecond']}/s" if b["pacedPerSecond"] else f"{b['clients']} officers flat out"
         print(f"| whole bundle over HTTP, {b['dossiers']} dossiers, {load} | {b['bundlesPerSecond']} bundles/s, "
               f"received → returned p50 {whole.get('p50')} ms, p99 {whole.get('p99')} ms, errors {b['errors']} |")
+    peer = results.get("bundlePeer")
+    if peer:
+        ours = next((b["bundlesPerSecond"] for b in results.get("bundle", []) if not b["pacedPerSecond"]), None)
+        ratio = f" (LienThong {ours / peer['bundlesPerSecond']:.1f}× the peer)" if ours and peer["bundlesPerSecond"] else ""
+        print(f"| huey {peer['huey']} peer, {peer['dossiers']} dossiers, 16 officers flat out | {peer['bundlesPerSecond']} bundles/s{ratio}, "
+              f"errors {peer['errors']} |")
     year = results.get("year")
     if year:
         print(f"| simulated year: {year['dossiers']} dossiers = {year['workingDays']} of {year['yearWorkingDays']} working days at "
