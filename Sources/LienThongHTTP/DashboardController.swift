@@ -20,6 +20,15 @@ struct DashboardController: Sendable {
                  body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// `?q=`: a dossier id or tracking code (1–60 characters, else 422), and the dossier it names, if any
+    /// (the dashboard's search and the desk's).
+    static func lookup(_ request: Request, engine: Engine) async throws -> (query: String, dossier: Dossier?) {
+        let q = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
+        guard (1...60).contains(q.count) else { throw Problem.invalid("/q", "must be a dossier id or a tracking code (1–60 characters)") }
+        if let d = try await engine.store.dossier(id: q) { return (q, d) }
+        return (q, try await engine.store.dossier(trackingCode: q.uppercased()))
+    }
+
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
         let nonce = PageNonce()
         return nonce.page(DashboardPage.render(DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog), nonce: nonce))
@@ -34,10 +43,7 @@ struct DashboardController: Sendable {
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.require(.supervisor)
         let t = DashboardText(query: request.query("lang"), catalog: engine.workflow.catalog)
-        let q = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
-        guard (1...60).contains(q.count) else { throw Problem.invalid("/q", "must be a dossier id or a tracking code (1–60 characters)") }
-        var found = try await engine.store.dossier(id: q)
-        if found == nil { found = try await engine.store.dossier(trackingCode: q.uppercased()) }
+        let (q, found) = try await Self.lookup(request, engine: engine)
         guard let d = found else {
             return Self.htmlResponse("<p class=\"empty\">\(html(t("Không tìm thấy hồ sơ", "No dossier found for"))) “\(html(q))”.</p>")
         }
@@ -46,27 +52,16 @@ struct DashboardController: Sendable {
         let late = d.isOverdue(at: now)
             ? " <strong class=\"late\">\(html(t("quá hạn", "overdue"))) \(html(t.workingDays(calendar.workingDays(from: d.dueAt, to: now))))</strong>"
             : ""
-        var rows = ""
-        for task in d.tasks {
-            rows += """
-                <tr><td>\(html(t.agency(task.agency)))</td><td>\(html(t.kind(task.kind)))</td><td>\(html(t.status(task.status.rawValue)))</td>\
-                <td>\(html(t.time(task.dueAt, calendar)))</td><td>\(html(t.time(task.completedAt, calendar)))</td></tr>
-                """
-        }
-        // The dossier's subject: the first section of its form (the child, the deceased), by name.
-        let subject = engine.workflow.catalog.procedures[d.procedure]?.form.sections.first
-        let subjectName = subject.flatMap { d.data[$0.field.key]?["fullName"]?.stringValue } ?? "–"
-        let subjectLabel = subject?.field.label?.text(english: !t.vi) ?? t("Người", "Person")
+        let subject = t.subject(d)
         return Self.htmlResponse("""
             <dl class="dossier" data-dossier-id="\(html(d.id))"><dt>\(t("Mã hồ sơ", "Dossier id"))</dt><dd><code>\(html(d.id))</code></dd>
             <dt>\(t("Mã tra cứu", "Tracking code"))</dt><dd><code>\(html(d.trackingCode))</code></dd>
             <dt>\(t("Thủ tục", "Procedure"))</dt><dd>\(html(t.procedure(d.procedure)))</dd>
-            <dt>\(html(subjectLabel))</dt><dd>\(html(subjectName))</dd><dt>\(t("Phường", "Ward"))</dt><dd>\(html(d.ward))</dd>
+            <dt>\(html(subject.label))</dt><dd>\(html(subject.name))</dd><dt>\(t("Phường", "Ward"))</dt><dd>\(html(d.ward))</dd>
             <dt>\(t("Trạng thái", "Status"))</dt><dd>\(html(t.status(d.status.rawValue)))</dd>
             <dt>\(t("Tiếp nhận", "Received"))</dt><dd>\(html(t.time(d.receivedAt, calendar)))</dd>
             <dt>\(t("Hạn trả kết quả", "Due"))</dt><dd>\(d.pausedAt == nil ? html(t.time(d.dueAt, calendar)) : html(t("tạm dừng chờ bổ sung", "paused for a supplement")))\(late)</dd></dl>
-            <table><thead><tr><th>\(t("Cơ quan", "Agency"))</th><th>\(t("Nhiệm vụ", "Task"))</th><th>\(t("Trạng thái", "Status"))</th>\
-            <th>\(t("Hạn", "Due"))</th><th>\(t("Hoàn thành", "Completed"))</th></tr></thead><tbody>\(rows)</tbody></table>
+            \(t.taskTable(d, calendar))
             """)
     }
 }

@@ -68,6 +68,28 @@ struct DashboardText: Sendable {
     }
 }
 
+extension DashboardText {
+    /// A dossier's subject — the first section of its form (the child, the deceased) — its label and name.
+    func subject(_ d: Dossier) -> (label: String, name: String) {
+        let section = catalog.procedures[d.procedure]?.form.sections.first
+        return (section?.field.label?.text(english: !vi) ?? self("Người", "Person"),
+                section.flatMap { d.data[$0.field.key]?["fullName"]?.stringValue } ?? "–")
+    }
+
+    /// A dossier's tasks as a table: agency, task, status, due, completed (the dashboard's search, the desk's).
+    func taskTable(_ d: Dossier, _ calendar: WorkingDayCalendar) -> String {
+        let rows = d.tasks.map { task in
+            """
+            <tr><td>\(html(agency(task.agency)))</td><td>\(html(kind(task.kind)))</td><td>\(html(status(task.status.rawValue)))</td>\
+            <td>\(html(time(task.dueAt, calendar)))</td><td>\(html(time(task.completedAt, calendar)))</td></tr>
+            """
+        }.joined()
+        let head = [self("Cơ quan", "Agency"), self("Nhiệm vụ", "Task"), self("Trạng thái", "Status"), self("Hạn", "Due"),
+                    self("Hoàn thành", "Completed")].map { "<th scope=\"col\">\(html($0))</th>" }.joined()
+        return "<table><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table>"
+    }
+}
+
 /// HTML escaping for text and attribute values.
 func html(_ text: String) -> String {
     var out = ""

@@ -43,10 +43,7 @@ struct DeskController: Sendable {
     @Sendable func find(_ request: Request, context: AppRequestContext) async throws -> Response {
         let ward = try ward(context)
         let t = text(request)
-        let q = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
-        guard (1...60).contains(q.count) else { throw Problem.invalid("/q", "must be a dossier id or a tracking code (1–60 characters)") }
-        var found = try await engine.store.dossier(id: q)
-        if found == nil { found = try await engine.store.dossier(trackingCode: q.uppercased()) }
+        let (q, found) = try await DashboardController.lookup(request, engine: engine)
         guard let d = found, d.ward == ward else {
             return DashboardController.htmlResponse("<p class=\"empty\">\(html(t("Phường không có hồ sơ", "The ward has no dossier"))) “\(html(q))”.</p>")
         }

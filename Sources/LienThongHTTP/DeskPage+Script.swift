@@ -196,7 +196,8 @@ extension DeskPage {
         await api(path, {method: 'POST', body: JSON.stringify(body)});
         toast(S.done[action] || 'OK');
         for (const el of form.querySelectorAll('input[type="text"]')) el.defaultValue = el.value;
-        document.activeElement?.blur?.();
+        // Let the list refresh under the form just used, but never take the focus from wherever the officer went since.
+        if (form.contains(document.activeElement)) document.activeElement.blur();
         if (form.closest('#found')) await find($('q').value);
         await loadWork();
       } catch (e) {

@@ -41,11 +41,7 @@ struct DeskWork {
         """
     }
 
-    /// The dossier's subject (the first section of its form: the child, the deceased), by name.
-    func subject(_ d: Dossier) -> String {
-        let section = engine.workflow.catalog.procedures[d.procedure]?.form.sections.first
-        return section.flatMap { d.data[$0.field.key]?["fullName"]?.stringValue } ?? "–"
-    }
+    func subject(_ d: Dossier) -> String { t.subject(d).name }
 
     /// The heading of one work item: tracking code, procedure, subject, received and due, lateness.
     func heading(_ d: Dossier, now: Date, due: Date? = nil) -> String {
@@ -115,15 +111,6 @@ struct DeskWork {
     /// One dossier found by the desk's search: its tasks, and what the ward can do with it in its state.
     func card(_ d: Dossier) -> String {
         let now = engine.clock.now()
-        var rows = ""
-        for task in d.tasks {
-            rows += """
-                <tr><td>\(html(t.agency(task.agency)))</td><td>\(html(t.kind(task.kind)))</td><td>\(html(t.status(task.status.rawValue)))</td>\
-                <td>\(html(t.time(task.dueAt, calendar)))</td><td>\(html(t.time(task.completedAt, calendar)))</td></tr>
-                """
-        }
-        let head = [t("Cơ quan", "Agency"), t("Nhiệm vụ", "Task"), t("Trạng thái", "Status"), t("Hạn", "Due"), t("Hoàn thành", "Completed")]
-            .map { "<th scope=\"col\">\(html($0))</th>" }.joined()
         var actions = ""
         if d.status == .submitted { actions += acceptOrRefuse(d) }
         if d.status == .readyToReturn { actions += returnForm(d) }
@@ -133,7 +120,7 @@ struct DeskWork {
         return """
             <article class="item found" data-dossier-id="\(html(d.id))" data-status="\(html(d.status.rawValue))">\(heading(d, now: now))\
             <p>\(html(t("Trạng thái", "Status"))): <strong>\(html(t.status(d.status.rawValue)))</strong></p>\
-            <table><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table>\(actions)</article>
+            \(t.taskTable(d, calendar))\(actions)</article>
             """
     }
 

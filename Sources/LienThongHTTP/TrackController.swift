@@ -5,7 +5,7 @@ import LienThongRuntime
 import LienThongStore
 
 /// The citizen's page (SPEC §13): `GET /track` asks for a tracking code, `GET /track/{code}` shows the same facts
-/// as `GET /v1/track/{code}` in Vietnamese — status, due date, each agency's timeline — and no personal data. No
+/// as `GET /v1/track/{code}` (`Views.timeline`) in Vietnamese — status, due date, each agency's timeline — and no personal data. No
 /// script at all.
 struct TrackController: Sendable {
     let engine: Engine
@@ -55,16 +55,13 @@ struct TrackController: Sendable {
     func facts(_ d: Dossier, _ t: DashboardText) -> String {
         let calendar = engine.workflow.calendar
         let now = engine.clock.now()
-        let steps: [(String, String)] = [("delivered", t("Đã chuyển đến cơ quan", "Handed to the agency")),
-                                         ("acknowledged", t("Cơ quan đã tiếp nhận", "Taken up by the agency")),
-                                         ("completed", t("Đã giải quyết xong", "Done"))]
+        let steps = ["handed-off": t("Đã chuyển đến cơ quan", "Handed to the agency"),
+                     "acknowledged": t("Cơ quan đã tiếp nhận", "Taken up by the agency"), "completed": t("Đã giải quyết xong", "Done")]
         var agencies = ""
         for task in d.tasks {
             var timeline = ""
-            for (type, name) in steps {
-                if let entry = task.history.first(where: { $0.type == type }) {
-                    timeline += "<li><time>\(html(t.time(entry.at, calendar)))</time> \(html(name))</li>"
-                }
+            for (step, at) in Views.timeline(task) {
+                timeline += "<li><time>\(html(t.time(at, calendar)))</time> \(html(steps[step] ?? step))</li>"
             }
             if timeline.isEmpty { timeline = "<li class=\"empty\">\(html(t("Chưa bắt đầu", "Not started yet")))</li>" }
             agencies += """

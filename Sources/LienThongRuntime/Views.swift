@@ -90,18 +90,18 @@ public struct Views: Sendable {
             "receivedAt": time(d.receivedAt), "dueAt": time(d.dueAt), "overdue": .bool(d.isOverdue(at: now)),
             "returnedAt": time(d.returnedAt),
             "tasks": .array(d.tasks.map { t in
-                var timeline: [JSONValue] = []
-                func add(_ step: String, _ type: String) {
-                    if let entry = t.history.first(where: { $0.type == type }) {
-                        timeline.append(["step": .string(step), "at": time(entry.at)])
-                    }
-                }
-                add("handed-off", "delivered")
-                add("acknowledged", "acknowledged")
-                add("completed", "completed")
-                return ["kind": .string(t.kind), "agency": .string(t.agency), "status": .string(t.status.rawValue),
-                        "dueAt": time(t.dueAt), "timeline": .array(timeline)]
+                ["kind": .string(t.kind), "agency": .string(t.agency), "status": .string(t.status.rawValue),
+                 "dueAt": time(t.dueAt),
+                 "timeline": .array(Self.timeline(t).map { ["step": .string($0.step), "at": time($0.at)] })]
             }),
         ]
+    }
+
+    /// A task's steps as a citizen follows them — handed off, acknowledged, completed — each at its first time
+    /// (`GET /v1/track/{code}` and the citizen's page).
+    public static func timeline(_ t: AgencyTask) -> [(step: String, at: Date)] {
+        [("handed-off", "delivered"), ("acknowledged", "acknowledged"), ("completed", "completed")].compactMap { step, type in
+            t.history.first(where: { $0.type == type }).map { (step, $0.at) }
+        }
     }
 }
