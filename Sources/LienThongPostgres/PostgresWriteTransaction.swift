@@ -54,24 +54,22 @@ struct PostgresWriteTransaction: StoreTransaction {
         return found
     }
 
-    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) async throws {
-        var last: (seq: Int, hash: String) = (0, EventChain.genesisHash)
+    func save(_ prepared: PreparedSave) async throws {
+        let dossier = prepared.dossier
+        var found = PreparedSave.Head.genesis
         for try await (seq, hash) in try await run("SELECT head_seq, head_hash FROM dossier WHERE id = \(dossier.id)").decode((Int, String).self) {
-            last = (seq, hash)
+            found = PreparedSave.Head(seq: seq, hash: hash)
         }
-        let chained = EventChain.append(events, dossierId: dossier.id, after: last)
-        let head = chained.last.map { ($0.seq, $0.hash) } ?? last
-        var document = dossier
-        document.tasks = []
-        let text = try Codec.encode(document)
-        let supplementDue = dossier.tasks.compactMap(\.supplementDueAt).min().map(Codec.millis)
-        let timer = [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min().map(Codec.millis)
+        let (chained, head) = prepared.chained(after: found)
+        let text = prepared.document
+        let supplementDue = prepared.supplementDueAt.map(Codec.millis)
+        let timer = prepared.timerAt.map(Codec.millis)
         try await run("""
             INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
                                  document, head_seq, head_hash, created_at, updated_at, returned_at)
             VALUES (\(dossier.id), \(dossier.trackingCode), \(dossier.procedure), \(dossier.ward), \(dossier.status.rawValue),
                     \(Codec.millis(dossier.dueAt)), \(dossier.pausedAt != nil), \(supplementDue), \(timer), \(dossier.duplicateKey),
-                    \(text), \(head.0), \(head.1), \(Codec.millis(dossier.createdAt)), \(Codec.millis(dossier.updatedAt)),
+                    \(text), \(head.seq), \(head.hash), \(Codec.millis(dossier.createdAt)), \(Codec.millis(dossier.updatedAt)),
                     \(dossier.returnedAt.map(Codec.millis)))
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, paused = excluded.paused,
               supplement_due_at = excluded.supplement_due_at, timer_at = excluded.timer_at, duplicate_key = excluded.duplicate_key,
@@ -80,7 +78,7 @@ struct PostgresWriteTransaction: StoreTransaction {
             """)
         for task in dossier.tasks where stored.withLock({ $0[task.id] }) != task {
             stored.withLock { $0[task.id] = task }
-            let taskText = try Codec.encode(task)
+            let taskText = try prepared.taskDocuments[task.id] ?? Codec.encode(task)
             try await run("""
                 INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
                 VALUES (\(task.id), \(task.dossierId), \(task.kind), \(task.agency), \(task.status.rawValue), \(task.dueAt.map(Codec.millis)),

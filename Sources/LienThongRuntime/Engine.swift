@@ -44,14 +44,32 @@ public final class Engine: Sendable {
     /// Writes a decision: the dossier, its events and the outbox messages it causes, in the caller's transaction.
     static func commit(_ decision: Decision, _ tx: any StoreTransaction, workflow: Workflow, renderer: MessageRenderer,
                        ids: any IdentifierSource, now: Date) async throws {
+        try await save(prepare(decision, workflow: workflow, renderer: renderer, ids: ids, now: now), tx, workflow: workflow, ids: ids, now: now)
+    }
+
+    /// A decision made ready to write: the portal's status message added, the rows encoded, the outbox messages
+    /// rendered. Pure CPU work, so a command whose decision does not depend on the store (intake) prepares it
+    /// before its transaction, off SQLite's single writer. `head`: chain the events now, after this head.
+    static func prepare(_ decision: Decision, workflow: Workflow, renderer: MessageRenderer, ids: any IdentifierSource, now: Date,
+                        chainingAfter head: PreparedSave.Head? = nil) throws -> PreparedDecision {
         var decision = decision
         if let sync = workflow.portalSync(&decision.dossier) { decision.messages.append(sync) }
-        try await tx.save(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now))
-        try await reconcileAlerts(decision.dossier, tx, workflow: workflow, ids: ids, now: now)
-        let messages = decision.messages
-        if !messages.isEmpty {
-            try await tx.enqueue(messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
-        }
+        let save = try PreparedSave(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now),
+                                    after: head, encodingTasks: head != nil)
+        return PreparedDecision(save: save, deliveries: decision.messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
+    }
+
+    /// Writes a prepared decision in the caller's transaction, and reconciles the dossier's alerts with it.
+    static func save(_ prepared: PreparedDecision, _ tx: any StoreTransaction, workflow: Workflow, ids: any IdentifierSource, now: Date) async throws {
+        try await tx.save(prepared.save)
+        try await reconcileAlerts(prepared.save.dossier, tx, workflow: workflow, ids: ids, now: now)
+        if !prepared.deliveries.isEmpty { try await tx.enqueue(prepared.deliveries) }
+    }
+
+    /// A decision ready to write (see `prepare`).
+    struct PreparedDecision: Sendable {
+        let save: PreparedSave
+        let deliveries: [DeliveryRecord]
     }
 
     /// Writes one decision in the command's transaction.
@@ -104,8 +122,12 @@ public final class Engine: Sendable {
         let scope = "\(actor.role.rawValue):\(actor.ward ?? "")"
         let taskCount = workflow.catalog.procedures[submission.procedure]?.tasks(including: Set(submission.include)).count ?? 0
         let newIds = ids.dossierIDs(taskCount: taskCount)
-        let workflow = self.workflow
-        let result = try await write(now: now) { tx, commit in
+        let workflow = self.workflow, ids = self.ids
+        // The new dossier depends on nothing stored: decided, encoded and chained here, not on the writer.
+        let decision = try workflow.intake(submission, ids: NewDossierIDs(dossierId: newIds.dossierId, trackingCode: newIds.trackingCode,
+                                                                          taskIds: newIds.taskIds), actor: actor, now: now)
+        let prepared = try Self.prepare(decision, workflow: workflow, renderer: renderer, ids: ids, now: now, chainingAfter: .genesis)
+        let result = try await write(now: now) { tx, _ in
             if let key = idempotencyKey, let previous = try await tx.idempotentRequest(scope: scope, key: key) {
                 guard previous.requestHash == hash else {
                     throw DomainError.conflict(slug: "idempotency-key-reused",
@@ -119,9 +141,7 @@ public final class Engine: Sendable {
                                            detail: "a \(submission.procedure) dossier with the same \(Self.duplicateFields(submission.procedure, workflow)) is already registered: \(existing.id)",
                                            existingId: existing.id)
             }
-            let decision = try workflow.intake(submission, ids: NewDossierIDs(dossierId: newIds.dossierId, trackingCode: newIds.trackingCode,
-                                                                              taskIds: newIds.taskIds), actor: actor, now: now)
-            try await commit(decision)
+            try await Self.save(prepared, tx, workflow: workflow, ids: ids, now: now)
             if let key = idempotencyKey {
                 try await tx.recordIdempotentRequest(scope: scope, key: key, requestHash: hash, dossierId: decision.dossier.id, at: now)
             }

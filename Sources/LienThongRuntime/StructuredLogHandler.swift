@@ -35,10 +35,8 @@ public struct StructuredLogHandler: LogHandler {
     public static func render(_ fields: [(String, String)], _ format: Format) -> String {
         switch format {
         case .json:
-            let object = Dictionary(fields, uniquingKeysWith: { _, last in last })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return (try? String(decoding: encoder.encode(object), as: UTF8.self)) ?? "{}"
+            // Sorted keys, as JSONEncoder with .sortedKeys wrote them, without its per-line cost.
+            return JSONValue.object(Dictionary(fields.map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { _, last in last })).canonicalText
         case .logfmt:
             return fields.map { key, value in "\(key)=\(quote(value))" }.joined(separator: " ")
         }

@@ -54,11 +54,12 @@ struct SQLiteStatements {
         return Dictionary(grouping: tasks, by: \.dossierId)
     }
 
-    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws {
+    func save(_ prepared: PreparedSave) throws {
         do {
-            try write(dossier, events: events, alertTimer: alertTimer)
+            try write(prepared)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
             && (error.message ?? "").contains("duplicate_key") {
+            let dossier = prepared.dossier
             let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM dossier WHERE duplicate_key = ? AND status NOT IN ('withdrawn', 'refused')"),
                                                arguments: [dossier.duplicateKey])
             throw DomainError.conflict(slug: "duplicate-dossier", detail: "a \(dossier.procedure) dossier for the same person is already registered: \(existing ?? "?")",
@@ -66,14 +67,10 @@ struct SQLiteStatements {
         }
     }
 
-    private func write(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) throws {
+    private func write(_ prepared: PreparedSave) throws {
+        let dossier = prepared.dossier
         let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT head_seq, head_hash FROM dossier WHERE id = ?"), arguments: [dossier.id])
-        let last: (seq: Int, hash: String) = head.map { ($0["head_seq"], $0["head_hash"]) } ?? (0, EventChain.genesisHash)
-        let chained = EventChain.append(events, dossierId: dossier.id, after: last)
-        let newHead = chained.last.map { ($0.seq, $0.hash) } ?? last
-        var document = dossier
-        document.tasks = []
-        let supplementDue = dossier.tasks.compactMap(\.supplementDueAt).min().map(Codec.millis)
+        let (chained, newHead) = prepared.chained(after: head.map { PreparedSave.Head(seq: $0["head_seq"], hash: $0["head_hash"]) } ?? .genesis)
         try db.cachedStatement(sql: """
             INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
                                  document, head_seq, head_hash, created_at, updated_at, returned_at)
@@ -84,9 +81,9 @@ struct SQLiteStatements {
               document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
               updated_at = excluded.updated_at
             """).execute(arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
-                             Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, supplementDue,
-                             [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min().map(Codec.millis), dossier.duplicateKey,
-                             try Codec.encode(document), newHead.0, newHead.1, Codec.millis(dossier.createdAt),
+                             Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, prepared.supplementDueAt.map(Codec.millis),
+                             prepared.timerAt.map(Codec.millis), dossier.duplicateKey,
+                             prepared.document, newHead.seq, newHead.hash, Codec.millis(dossier.createdAt),
                              Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis)])
         for task in dossier.tasks where stored[task.id] != task {
             stored[task.id] = task
@@ -96,7 +93,7 @@ struct SQLiteStatements {
                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
                   document = excluded.document, updated_at = excluded.updated_at, completed_at = excluded.completed_at
                 """).execute(arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
-                                 task.dueAt.map(Codec.millis), try Codec.encode(task), Codec.millis(task.updatedAt),
+                                 task.dueAt.map(Codec.millis), try prepared.taskDocuments[task.id] ?? Codec.encode(task), Codec.millis(task.updatedAt),
                                  task.completedAt.map(Codec.millis)])
         }
         for event in chained {

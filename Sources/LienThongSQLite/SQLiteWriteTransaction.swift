@@ -21,9 +21,7 @@ struct SQLiteWriteTransaction: StoreTransaction {
     func dossier(id: String) async throws -> Dossier? { try await step { try $0.dossier(id: id) } }
     func dossier(duplicateKey: String) async throws -> Dossier? { try await step { try $0.dossier(duplicateKey: duplicateKey) } }
     func dossierId(forTask taskId: String) async throws -> String? { try await step { try $0.dossierId(forTask: taskId) } }
-    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) async throws {
-        try await step { try $0.save(dossier, events: events, alertTimer: alertTimer) }
-    }
+    func save(_ prepared: PreparedSave) async throws { try await step { try $0.save(prepared) } }
     func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)? {
         try await step { try $0.idempotentRequest(scope: scope, key: key) }
     }

@@ -66,9 +66,9 @@ public protocol StoreTransaction: Sendable {
     func dossier(id: String) async throws -> Dossier?
     func dossier(duplicateKey: String) async throws -> Dossier?
     func dossierId(forTask taskId: String) async throws -> String?
-    /// Writes the dossier, its tasks and the new events (chained after the log's head) together. The dossier's
-    /// timer is the earliest of its own timed rules and `alertTimer` (when an alert condition may start to hold).
-    func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) async throws
+    /// Writes the dossier, its tasks and the new events together, the events chained after the log's head as
+    /// this transaction finds it (re-chained when it is not the head they were prepared against).
+    func save(_ prepared: PreparedSave) async throws
     func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)?
     func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) async throws
     func agencyEvent(agency: String, eventId: String) async throws -> (taskId: String, requestHash: String)?
@@ -86,6 +86,15 @@ public protocol StoreTransaction: Sendable {
     func put(_ alert: AlertRecord) async throws
     /// Runs `body` in a savepoint: a throw rolls back only what `body` wrote (for group commit).
     func savepoint<T>(_ body: () async throws -> T) async throws -> T
+}
+
+extension StoreTransaction {
+    /// Writes the dossier, its tasks and the new events (chained after the log's head) together. The dossier's
+    /// timer is the earliest of its own timed rules and `alertTimer` (when an alert condition may start to hold).
+    /// Tasks are encoded by the store, and only those that changed since this transaction read them.
+    public func save(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?) async throws {
+        try await save(PreparedSave(dossier, events: events, alertTimer: alertTimer))
+    }
 }
 
 /// What runs write transactions (the group committer needs nothing else).
