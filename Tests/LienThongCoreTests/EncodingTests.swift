@@ -78,6 +78,27 @@ struct CanonicalJSONTests {
             #expect(document.canonicalText == String(decoding: try encoder.encode(document), as: UTF8.self))
         }
     }
+
+    /// Numbers of every shape (any bit pattern, instants in milliseconds with fractions, huge and tiny) as JSONEncoder
+    /// writes them.
+    @Test func sameNumbersAsJSONEncoder() throws {
+        var random = SplitMix(seed: 16)
+        var numbers: [Double] = [1e-7, 1e21, 1e15, 1e16, -1e15, 0.1, 1.5, -0.5, 1e100, 2.5e-5, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+                                 1_764_000_000_123.456, 12_345_678_901_234_567_890]
+        for n in 0..<20_000 {
+            switch n % 3 {
+            case 0: numbers.append(Double(bitPattern: random.next()))
+            case 1: numbers.append(1.7e12 + Double(random.next() % 100_000_000_000) + Double(random.next() % 1000) / 1000)
+            default: numbers.append(Double(Int64(bitPattern: random.next()) % 1_000_000_000_000_000_000) / 1000)
+            }
+        }
+        let encoder = JSONEncoder()
+        for number in numbers where number.isFinite {
+            let reference = String(decoding: try encoder.encode([number]).dropFirst().dropLast(), as: UTF8.self)
+            #expect(JSONValue.number(number).canonicalText == reference)
+        }
+        #expect(JSONValue.number(.nan).canonicalText == "null")
+    }
 }
 
 @Suite("Field checks without regex literals")
