@@ -69,32 +69,51 @@ struct SQLiteStatements {
 
     private func write(_ prepared: PreparedSave) throws {
         let dossier = prepared.dossier
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT head_seq, head_hash FROM dossier WHERE id = ?"), arguments: [dossier.id])
-        let (chained, newHead) = prepared.chained(after: head.map { PreparedSave.Head(seq: $0["head_seq"], hash: $0["head_hash"]) } ?? .genesis)
-        try db.cachedStatement(sql: """
-            INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
-                                 document, head_seq, head_hash, created_at, updated_at, returned_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, paused = excluded.paused,
-              returned_at = excluded.returned_at,
-              supplement_due_at = excluded.supplement_due_at, timer_at = excluded.timer_at, duplicate_key = excluded.duplicate_key,
-              document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
-              updated_at = excluded.updated_at
-            """).execute(arguments: [dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue,
-                             Codec.millis(dossier.dueAt), dossier.pausedAt == nil ? 0 : 1, prepared.supplementDueAt.map(Codec.millis),
-                             prepared.timerAt.map(Codec.millis), dossier.duplicateKey,
-                             prepared.document, newHead.seq, newHead.hash, Codec.millis(dossier.createdAt),
-                             Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis)])
-        for task in dossier.tasks where stored[task.id] != task {
+        let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossierState), arguments: [dossier.id])
+        let (chained, newHead) = prepared.chained(after: row.map { PreparedSave.Head(seq: $0["head_seq"], hash: $0["head_hash"]) } ?? .genesis)
+        let indexed: [DatabaseValue] = [dossier.status.rawValue.databaseValue, Codec.millis(dossier.dueAt).databaseValue,
+                                        (dossier.pausedAt == nil ? 0 : 1).databaseValue, prepared.supplementDueAt.map(Codec.millis).databaseValue,
+                                        prepared.timerAt.map(Codec.millis).databaseValue, dossier.duplicateKey.databaseValue,
+                                        dossier.returnedAt.map(Codec.millis).databaseValue]
+        let always: [DatabaseValue] = [prepared.document.databaseValue, newHead.seq.databaseValue, newHead.hash.databaseValue,
+                                       Codec.millis(dossier.updatedAt).databaseValue]
+        if let row {
+            // Only the indexed columns whose value changed are set: SQLite rewrites the entries of every index on a
+            // column named in SET, changed or not (and most commands change one or two of the seven).
+            let changed = Self.dossierIndexed.indices.filter { (row[$0] as DatabaseValue) != indexed[$0] }
+            let columns = changed.map { Self.dossierIndexed[$0] } + ["document", "head_seq", "head_hash", "updated_at"]
+            try db.cachedStatement(sql: "UPDATE dossier SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
+                .execute(arguments: StatementArguments(changed.map { indexed[$0] } + always + [dossier.id.databaseValue]))
+        } else {
+            try db.cachedStatement(sql: Self.insertDossier).execute(arguments: StatementArguments(indexed + always + [dossier.id.databaseValue, dossier.trackingCode.databaseValue,
+                                                                                  dossier.procedure.databaseValue, dossier.ward.databaseValue,
+                                                                                  Codec.millis(dossier.createdAt).databaseValue]))
+        }
+        for task in dossier.tasks {
+            let before = stored[task.id]
+            guard before != task else { continue }
             stored[task.id] = task
-            try db.cachedStatement(sql: """
-                INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
-                  document = excluded.document, updated_at = excluded.updated_at, completed_at = excluded.completed_at
-                """).execute(arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
-                                 task.dueAt.map(Codec.millis), try prepared.taskDocuments[task.id] ?? Codec.encode(task), Codec.millis(task.updatedAt),
-                                 task.completedAt.map(Codec.millis)])
+            let document = try prepared.taskDocuments[task.id] ?? Codec.encode(task)
+            let indexed: [DatabaseValue] = [task.status.rawValue.databaseValue, task.dueAt.map(Codec.millis).databaseValue,
+                                            task.completedAt.map(Codec.millis).databaseValue]
+            if let before {
+                // As for the dossier: only the indexed columns that changed (the status trigger fires on SET status).
+                let old: [DatabaseValue] = [before.status.rawValue.databaseValue, before.dueAt.map(Codec.millis).databaseValue,
+                                            before.completedAt.map(Codec.millis).databaseValue]
+                let changed = Self.taskIndexed.indices.filter { old[$0] != indexed[$0] }
+                let columns = changed.map { Self.taskIndexed[$0] } + ["document", "updated_at"]
+                try db.cachedStatement(sql: "UPDATE task SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
+                    .execute(arguments: StatementArguments(changed.map { indexed[$0] }
+                                                           + [document.databaseValue, Codec.millis(task.updatedAt).databaseValue, task.id.databaseValue]))
+            } else {
+                try db.cachedStatement(sql: """
+                    INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
+                      document = excluded.document, updated_at = excluded.updated_at, completed_at = excluded.completed_at
+                    """).execute(arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
+                                     task.dueAt.map(Codec.millis), document, Codec.millis(task.updatedAt), task.completedAt.map(Codec.millis)])
+            }
         }
         for event in chained {
             try db.cachedStatement(sql: """
@@ -104,6 +123,18 @@ struct SQLiteStatements {
                                  event.taskId, event.dataJSON, event.prevHash, event.hash])
         }
     }
+
+    /// The dossier's state columns (those indexes and their conditions are built on, and `paused`), in the order
+    /// `write` compares them with the stored row.
+    static let dossierIndexed = ["status", "due_at", "paused", "supplement_due_at", "timer_at", "duplicate_key", "returned_at"]
+    /// The task's columns indexes are built on.
+    static let taskIndexed = ["status", "due_at", "completed_at"]
+    static let selectDossierState = "SELECT \(dossierIndexed.joined(separator: ", ")), head_seq, head_hash FROM dossier WHERE id = ?"
+    static let insertDossier = """
+        INSERT INTO dossier (\(dossierIndexed.joined(separator: ", ")), document, head_seq, head_hash, updated_at,
+                             id, tracking_code, procedure, ward, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     func idempotentRequest(scope: String, key: String) throws -> (requestHash: String, dossierId: String)? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT request_hash, dossier_id FROM idempotency_key WHERE scope = ? AND key = ?"),

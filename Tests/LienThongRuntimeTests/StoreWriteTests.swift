@@ -36,6 +36,49 @@ struct StoreWriteTests {
         let stored = try #require(try await h.store.dossier(id: dossier.id))
         #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", "POL-2", nil])
     }
+
+    /// A save names only the state columns whose value changed (the SQLite store: an index is rewritten for every
+    /// column in SET); every change must still reach the queries built on those columns, and a later save that
+    /// changes none of them must leave them as they were.
+    @Test func everyChangedStateColumnReachesItsQueriesAndLaterSavesKeepThem() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        let now = h.clock.now()
+        let task = dossier.tasks[0]
+        let before = try await h.store.gauges(now: now)
+        struct Missing: Error {}
+        try await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            d.status = .readyToReturn
+            d.duplicateKey = "changed-key"
+            d.dueAt = now.addingTimeInterval(-60)
+            d.tasks[0].status = .acknowledged
+            d.tasks[0].dueAt = now.addingTimeInterval(-60)
+            try await tx.save(d, events: [], alertTimer: now.addingTimeInterval(60))
+            // Only the documents change now: the columns set above must stay.
+            d.tasks[2].agencyReference = "INS-3"
+            try await tx.save(d, events: [], alertTimer: now.addingTimeInterval(60))
+        }
+        try await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            d.tasks[1].agencyReference = "POL-2"
+            try await tx.save(d, events: [], alertTimer: now.addingTimeInterval(60))
+        }
+        #expect(try await h.store.dossiers(DossierQuery(status: .readyToReturn, now: now, limit: 10)).items.map(\.id) == [dossier.id])
+        #expect(try await h.store.dossiers(DossierQuery(status: dossier.status, now: now, limit: 10)).items.isEmpty)
+        #expect(try await h.store.dossiers(DossierQuery(overdue: true, now: now, limit: 10)).items.map(\.id) == [dossier.id])
+        let byKey = try await h.store.transaction { tx in
+            (new: try await tx.dossier(duplicateKey: "changed-key")?.id, old: try await tx.dossier(duplicateKey: dossier.duplicateKey)?.id)
+        }
+        #expect(byKey.new == dossier.id && byKey.old == nil)
+        #expect(try await h.store.dossiersWithDueTimers(now: now.addingTimeInterval(120), limit: 10) == [dossier.id])
+        let after = try await h.store.gauges(now: now)
+        #expect(after.tasks[task.agency]?["acknowledged"] ?? 0 == (before.tasks[task.agency]?["acknowledged"] ?? 0) + 1)
+        #expect(after.tasks[task.agency]?[task.status.rawValue] ?? 0 == (before.tasks[task.agency]?[task.status.rawValue] ?? 0) - 1)
+        #expect(after.overdue[task.agency] ?? 0 == (before.overdue[task.agency] ?? 0) + 1)
+        let stored = try #require(try await h.store.dossier(id: dossier.id))
+        #expect(stored.tasks.map(\.agencyReference) == [nil, "POL-2", "INS-3"] && stored.tasks[0].status == .acknowledged)
+    }
 }
 
 @Suite("Identifiers")
