@@ -22,12 +22,23 @@ public typealias NewDossierIDsSource = (dossierId: String, trackingCode: String,
 public struct RandomIdentifiers: IdentifierSource {
     public init() {}
 
-    /// Crockford base32 without I, L, O, U: easy to read aloud at the desk.
-    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    /// Crockford base32 without I, L, O, U: easy to read aloud at the desk (tracking codes upper case, ids lower).
+    static let upper = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    static let lower = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
 
-    static func code(_ length: Int) -> String {
+    /// `length` random symbols, twelve from each 64 random bits (32 symbols: 5 bits each, uniform).
+    static func code(_ length: Int, _ symbols: [UInt8] = upper) -> String {
         var rng = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(rng.next(upperBound: UInt8(alphabet.count)))] })
+        var bits: UInt64 = 0, left = 0
+        var out: [UInt8] = []
+        out.reserveCapacity(length)
+        for _ in 0..<length {
+            if left < 5 { (bits, left) = (rng.next(), 64) }
+            out.append(symbols[Int(bits & 31)])
+            bits >>= 5
+            left -= 5
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// 20 symbols: the current millisecond (10 symbols) then 50 random bits, like a ULID. Ids made together sort
@@ -35,12 +46,12 @@ public struct RandomIdentifiers: IdentifierSource {
     /// random id cost one more WAL page per index and insert).
     public static func timeOrdered(now: Date = Date()) -> String {
         var millis = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded(.down)))
-        var time: [Character] = []
-        for _ in 0..<10 {
-            time.append(alphabet[Int(millis & 31)])
+        var time = [UInt8](repeating: 0, count: 10)
+        for i in (0..<10).reversed() {
+            time[i] = lower[Int(millis & 31)]
             millis >>= 5
         }
-        return (String(time.reversed()) + code(10)).lowercased()
+        return String(decoding: time, as: UTF8.self) + code(10, lower)
     }
 
     public func dossierIDs(taskCount: Int) -> NewDossierIDsSource {
@@ -50,5 +61,5 @@ public struct RandomIdentifiers: IdentifierSource {
         return (id, tracking, (0..<taskCount).map { _ in "tk_" + Self.timeOrdered() })
     }
 
-    public func messageId() -> String { "msg_" + Self.timeOrdered() + Self.code(4).lowercased() }
+    public func messageId() -> String { "msg_" + Self.timeOrdered() + Self.code(4, Self.lower) }
 }

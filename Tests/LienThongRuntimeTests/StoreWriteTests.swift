@@ -97,5 +97,13 @@ struct IdentifierTests {
         #expect(Set((0..<1000).map { _ in RandomIdentifiers.timeOrdered(now: same) }).count == 1000, "50 random bits after the time")
         let ids = RandomIdentifiers().dossierIDs(taskCount: 3)
         #expect(ids.dossierId.hasPrefix("hs_") && ids.taskIds.allSatisfy { $0.hasPrefix("tk_") } && ids.trackingCode.count == 19)
+        // Tracking codes: "LT-" and 16 upper-case symbols, every one of the 32 at every position (no position stuck
+        // or biased by how the random bits are cut into symbols).
+        let codes = (0..<2000).map { _ in RandomIdentifiers().dossierIDs(taskCount: 0).trackingCode }
+        #expect(codes.allSatisfy { $0.hasPrefix("LT-") && $0.dropFirst(3).allSatisfy { "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains($0) } })
+        for position in 3..<19 {
+            #expect(Set(codes.map { Array($0)[position] }).count == 32, "position \(position)")
+        }
+        #expect(RandomIdentifiers().messageId().count == 28)
     }
 }
