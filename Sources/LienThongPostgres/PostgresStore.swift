@@ -42,9 +42,18 @@ public final class PostgresStore: Store {
         self.running = Task { await client.run() }
     }
 
-    public func shutdown() async {
+    /// Ends the pool: its connections close at once; waits at most `grace` for the pool's run loop to end, so that
+    /// a pool that misses its own end (see `PostgresURL`'s keep-alive) cannot keep a stopping process alive.
+    public func shutdown(grace: Duration = .seconds(5)) async {
         running.cancel()
-        await running.value
+        let (ended, ending) = AsyncStream.makeStream(of: Bool.self)
+        let waits = [Task { [running] in await running.value; ending.yield(true) },
+                     Task { try? await Task.sleep(for: grace); ending.yield(false) }]
+        let finished = await ended.first { _ in true } ?? false
+        waits.forEach { $0.cancel() }
+        if !finished {
+            logger.warning("the PostgreSQL pool did not end in time; stopping without it", metadata: ["grace": "\(grace)"])
+        }
     }
 
     public var groupsCommits: Bool { false }

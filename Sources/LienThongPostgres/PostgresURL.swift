@@ -28,6 +28,10 @@ struct PostgresURL {
             configuration.options.maximumConnections = n
         }
         configuration.options.connectionIdleTimeout = .seconds(30)
+        // No keep-alive pings: with no minimum of connections an idle one closes after 30 s anyway, and in
+        // postgres-nio 1.33.2 a ping falling due as the idle timeout closes its connection leaves the pool unable to
+        // end (`PostgresClient.run()` never returned after SIGTERM: every connection closed, the process stayed).
+        configuration.options.keepAliveBehavior = nil
         if let schema = query["schema"] {
             guard schema.wholeMatch(of: #/[a-z_][a-z0-9_]{0,62}/#) != nil else {
                 throw Invalid(description: "schema must be a lower-case SQL identifier")

@@ -36,12 +36,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log format: logfmt (default) or json. Also LIENTHONG_LOG_FORMAT.")
     var logFormat: String?
 
+    @Option(help: "Least level logged: trace, debug, info (default), notice, warning, error or critical. Also LIENTHONG_LOG_LEVEL.")
+    var logLevel: String?
+
     func run() async throws {
         let formatText = logFormat ?? ProcessInfo.processInfo.environment["LIENTHONG_LOG_FORMAT"] ?? "logfmt"
         guard let format = StructuredLogHandler.Format(rawValue: formatText) else {
             throw ValidationError("--log-format must be logfmt or json")
         }
-        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format) }
+        let levelText = logLevel ?? ProcessInfo.processInfo.environment["LIENTHONG_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "lienthong")
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -149,6 +156,8 @@ struct Serve: AsyncParsableCommand {
                 + [.init(service: app), .init(service: StreamShutdownService(signal: engine.changes))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        logger.debug("services stopped; closing the store")
         await StoreOpening.close(store)
+        logger.info("stopped")
     }
 }
