@@ -103,6 +103,8 @@ public struct DeliveryRules: Sendable {
             return [.raise(.deliveryFailing, message: "Chuyển \(what) cho \(receiver) thất bại \(p.consecutiveFailures) lần liên tiếp (\(error)).")]
         case .pending:
             return [.resolve(.deliveryDeadLettered, resolution: "Đã chuyển lại (redrive)")]
+        case .delivered where p.attempts <= 1:
+            return []   // at its first attempt: no failure, so no alert of its own to resolve
         case .delivered:
             return [.resolve(.deliveryFailing, resolution: "Đã chuyển thành công"),
                     .resolve(.deliveryDeadLettered, resolution: "Đã chuyển thành công")]

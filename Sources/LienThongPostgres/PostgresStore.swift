@@ -72,9 +72,10 @@ public final class PostgresStore: Store {
             attempt += 1
             do {
                 do {
-                    return try await client.withTransaction(logger: logger) { [logger] connection in
+                    return try await client.withTransaction(logger: logger) { [logger, instance] connection in
                         let result = try await body(PostgresWriteTransaction(connection: connection, logger: logger))
-                        _ = try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
+                        // Named by its instance: the others wake; this one woke its own services after the commit.
+                        _ = try await connection.query("SELECT pg_notify(\(Self.channel), \(instance))", logger: logger)
                         return result
                     }
                 } catch let failed as PostgresTransactionError {
@@ -87,11 +88,11 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// Calls `onChange` after every commit of any instance (until cancelled).
+    /// Calls `onChange` after every commit of another instance (until cancelled).
     public func watchChanges(_ onChange: @Sendable @escaping () -> Void) async throws {
-        try await client.withConnection { connection in
+        try await client.withConnection { [instance] connection in
             try await connection.listen(on: Self.channel) { notifications in
-                for try await _ in notifications { onChange() }
+                for try await notification in notifications where notification.payload != instance { onChange() }
             }
         }
     }

@@ -11,8 +11,13 @@ import Synchronization
 struct PostgresWriteTransaction: StoreTransaction {
     let connection: PostgresConnection
     let logger: Logger
-    /// Task rows as this transaction last read or wrote them (a save rewrites only the tasks that changed).
-    let stored = Locked<[String: AgencyTask]>([:])
+    /// What this transaction last read or wrote: task rows (a save rewrites only the tasks that changed) and the
+    /// head of each dossier it locked.
+    struct Memo: Sendable {
+        var tasks: [String: AgencyTask] = [:]
+        var heads: [String: PreparedSave.Head] = [:]
+    }
+    let stored = Locked(Memo())
     let savepoints = Locked(0)
 
     init(connection: PostgresConnection, logger: Logger) {
@@ -26,15 +31,19 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func dossier(id: String) async throws -> Dossier? {
-        var document: String?
-        for try await text in try await run("SELECT document FROM dossier WHERE id = \(id) FOR UPDATE").decode(String.self) { document = text }
-        guard let document else { return nil }
-        var dossier = try Codec.decode(Dossier.self, document)
+        var found: (document: String, head: PreparedSave.Head)?
+        for try await (text, seq, hash) in try await run("SELECT document, head_seq, head_hash FROM dossier WHERE id = \(id) FOR UPDATE")
+            .decode((String, Int, String).self) { found = (text, PreparedSave.Head(seq: seq, hash: hash)) }
+        guard let found else { return nil }
+        var dossier = try Codec.decode(Dossier.self, found.document)
         var tasks: [AgencyTask] = []
         for try await text in try await run("SELECT document FROM task WHERE dossier_id = \(id) ORDER BY position").decode(String.self) {
             tasks.append(try Codec.decode(AgencyTask.self, text))
         }
-        stored.withLock { for task in tasks { $0[task.id] = task } }
+        stored.withLock { memo in
+            for task in tasks { memo.tasks[task.id] = task }
+            memo.heads[id] = found.head
+        }
         dossier.tasks = tasks
         return dossier
     }
@@ -54,46 +63,88 @@ struct PostgresWriteTransaction: StoreTransaction {
         return found
     }
 
+    /// One statement for the dossier, one for its changed tasks, one for its new events. A dossier read (and locked)
+    /// in this transaction is updated in place, its head known; a new one inserted; any other looked up first.
     func save(_ prepared: PreparedSave) async throws {
         let dossier = prepared.dossier
-        var found = PreparedSave.Head.genesis
-        for try await (seq, hash) in try await run("SELECT head_seq, head_hash FROM dossier WHERE id = \(dossier.id)").decode((Int, String).self) {
-            found = PreparedSave.Head(seq: seq, hash: hash)
-        }
-        let (chained, head) = prepared.chained(after: found)
-        let text = prepared.document
         let supplementDue = prepared.supplementDueAt.map(Codec.millis)
         let timer = prepared.timerAt.map(Codec.millis)
-        try await run("""
-            INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
-                                 document, head_seq, head_hash, created_at, updated_at, returned_at)
-            VALUES (\(dossier.id), \(dossier.trackingCode), \(dossier.procedure), \(dossier.ward), \(dossier.status.rawValue),
-                    \(Codec.millis(dossier.dueAt)), \(dossier.pausedAt != nil), \(supplementDue), \(timer), \(dossier.duplicateKey),
-                    \(text), \(head.seq), \(head.hash), \(Codec.millis(dossier.createdAt)), \(Codec.millis(dossier.updatedAt)),
-                    \(dossier.returnedAt.map(Codec.millis)))
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, paused = excluded.paused,
-              supplement_due_at = excluded.supplement_due_at, timer_at = excluded.timer_at, duplicate_key = excluded.duplicate_key,
-              document = excluded.document, head_seq = excluded.head_seq, head_hash = excluded.head_hash,
-              updated_at = excluded.updated_at, returned_at = excluded.returned_at
-            """)
-        for task in dossier.tasks where stored.withLock({ $0[task.id] }) != task {
-            stored.withLock { $0[task.id] = task }
-            let taskText = try prepared.taskDocuments[task.id] ?? Codec.encode(task)
+        var stored = self.stored.withLock { $0.heads[dossier.id] }
+        if stored == nil, !prepared.isNew { stored = try await storedHead(dossier.id) }
+        var (chained, head) = prepared.chained(after: stored ?? .genesis)
+        while stored == nil {
+            var inserted = false
+            for try await _ in try await run("""
+                INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
+                                     document, head_seq, head_hash, created_at, updated_at, returned_at)
+                VALUES (\(dossier.id), \(dossier.trackingCode), \(dossier.procedure), \(dossier.ward), \(dossier.status.rawValue),
+                        \(Codec.millis(dossier.dueAt)), \(dossier.pausedAt != nil), \(supplementDue), \(timer), \(dossier.duplicateKey),
+                        \(prepared.document), \(head.seq), \(head.hash), \(Codec.millis(dossier.createdAt)), \(Codec.millis(dossier.updatedAt)),
+                        \(dossier.returnedAt.map(Codec.millis)))
+                ON CONFLICT (id) DO NOTHING RETURNING 1
+                """) { inserted = true }
+            if inserted { break }
+            stored = try await storedHead(dossier.id)   // there after all: updated below
+        }
+        if let found = stored {
+            (chained, head) = prepared.chained(after: found)
             try await run("""
-                INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
-                VALUES (\(task.id), \(task.dossierId), \(task.kind), \(task.agency), \(task.status.rawValue), \(task.dueAt.map(Codec.millis)),
-                        \(taskText), \(Codec.millis(task.updatedAt)), \(task.completedAt.map(Codec.millis)))
-                ON CONFLICT (id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, document = excluded.document,
-                  updated_at = excluded.updated_at, completed_at = excluded.completed_at
+                UPDATE dossier SET status = \(dossier.status.rawValue), due_at = \(Codec.millis(dossier.dueAt)), paused = \(dossier.pausedAt != nil),
+                  supplement_due_at = \(supplementDue), timer_at = \(timer), duplicate_key = \(dossier.duplicateKey), document = \(prepared.document),
+                  head_seq = \(head.seq), head_hash = \(head.hash), updated_at = \(Codec.millis(dossier.updatedAt)),
+                  returned_at = \(dossier.returnedAt.map(Codec.millis))
+                WHERE id = \(dossier.id)
                 """)
         }
-        for event in chained {
-            try await run("""
-                INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
-                VALUES (\(event.dossierId), \(event.seq), \(event.atMillis), \(EventChain.canonicalJSON(event.actor)), \(event.type),
-                        \(event.taskId), \(event.dataJSON), \(event.prevHash), \(event.hash))
-                """)
+        let changed = self.stored.withLock { memo in
+            memo.heads[dossier.id] = head
+            let changed = dossier.tasks.filter { memo.tasks[$0.id] != $0 }
+            for task in changed { memo.tasks[task.id] = task }
+            return changed
         }
+        if !changed.isEmpty {
+            try await run(Self.insert("INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)",
+                                      rows: try changed.map { task in
+                                          [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue, task.dueAt.map(Codec.millis),
+                                           try prepared.taskDocuments[task.id] ?? Codec.encode(task), Codec.millis(task.updatedAt),
+                                           task.completedAt.map(Codec.millis)]
+                                      },
+                                      """
+                                       ON CONFLICT (id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, document = excluded.document,
+                                        updated_at = excluded.updated_at, completed_at = excluded.completed_at
+                                      """))
+        }
+        if !chained.isEmpty {
+            try await run(Self.insert("INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)",
+                                      rows: chained.map { event in
+                                          [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
+                                           event.taskId, event.dataJSON, event.prevHash, event.hash]
+                                      }))
+        }
+    }
+
+    /// The head of a dossier this transaction has not read, locking its row; nil if there is none.
+    func storedHead(_ id: String) async throws -> PreparedSave.Head? {
+        var found: PreparedSave.Head?
+        for try await (seq, hash) in try await run("SELECT head_seq, head_hash FROM dossier WHERE id = \(id) FOR UPDATE").decode((Int, String).self) {
+            found = PreparedSave.Head(seq: seq, hash: hash)
+        }
+        return found
+    }
+
+    /// `head VALUES (…), (…) tail` with every value bound: any number of rows in one round trip.
+    static func insert(_ head: String, rows: [[(any PostgresDynamicTypeEncodable)?]], _ tail: String = "") -> PostgresQuery {
+        var binds = PostgresBindings()
+        var sql = head + " VALUES "
+        for (r, row) in rows.enumerated() {
+            sql += r == 0 ? "(" : ", ("
+            for (c, value) in row.enumerated() {
+                if let value { binds.append(value, context: .default) } else { binds.appendNull() }
+                sql += (c == 0 ? "$" : ", $") + String(binds.count)
+            }
+            sql += ")"
+        }
+        return PostgresQuery(unsafeSQL: sql + tail, binds: binds)
     }
 
     func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)? {
@@ -124,9 +175,25 @@ struct PostgresWriteTransaction: StoreTransaction {
             """)
     }
 
+    /// The messages inserted in one statement; a cancellation's or a portal status's UPDATE of older pending messages
+    /// runs in its place in the order, after the inserts before it.
     func enqueue(_ deliveries: [DeliveryRecord]) async throws {
+        var pending: [DeliveryRecord] = []
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            try await run(Self.insert("""
+                INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
+                                      next_attempt_at, window_start, created_at, updated_at)
+                """, rows: pending.map { delivery in
+                    [delivery.id, delivery.kind.rawValue, delivery.agency, delivery.taskId, delivery.dossierId, delivery.body, "pending", 0, 0,
+                     delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart), Codec.millis(delivery.createdAt),
+                     Codec.millis(delivery.updatedAt)]
+                }))
+            pending.removeAll()
+        }
         for delivery in deliveries {
             if delivery.kind == .taskCancelled, let taskId = delivery.taskId {
+                try await flush()
                 try await run("""
                     UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL,
                       updated_at = \(Codec.millis(delivery.createdAt))
@@ -135,20 +202,16 @@ struct PostgresWriteTransaction: StoreTransaction {
             }
             if delivery.kind == .portalStatus {
                 // Each portal message carries the dossier's whole current status: a newer one supersedes the unsent.
+                try await flush()
                 try await run("""
                     UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL,
                       updated_at = \(Codec.millis(delivery.createdAt))
                     WHERE dossier_id = \(delivery.dossierId) AND kind = 'portal.status' AND status = 'pending'
                     """)
             }
-            try await run("""
-                INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
-                                      next_attempt_at, window_start, created_at, updated_at)
-                VALUES (\(delivery.id), \(delivery.kind.rawValue), \(delivery.agency), \(delivery.taskId), \(delivery.dossierId),
-                        \(delivery.body), 'pending', 0, 0, \(delivery.nextAttemptAt.map(Codec.millis)), \(Codec.millis(delivery.windowStart)),
-                        \(Codec.millis(delivery.createdAt)), \(Codec.millis(delivery.updatedAt)))
-                """)
+            pending.append(delivery)
         }
+        try await flush()
     }
 
     func delivery(id: String) async throws -> DeliveryRecord? {
@@ -219,7 +282,7 @@ struct PostgresWriteTransaction: StoreTransaction {
             try await run(PostgresQuery(unsafeSQL: "RELEASE SAVEPOINT \(name)"))
             return result
         } catch {
-            stored.withLock { $0.removeAll() }
+            stored.withLock { $0 = Memo() }
             try await run(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
             throw error
         }

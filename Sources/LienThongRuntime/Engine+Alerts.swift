@@ -5,10 +5,12 @@ import LienThongStore
 /// Alerts: reconciled with the dossier's conditions in the same transaction as every change, so each is raised
 /// once per condition and resolved when it clears.
 extension Engine {
-    static func reconcileAlerts(_ d: Dossier, _ tx: any StoreTransaction, workflow: Workflow, ids: any IdentifierSource, now: Date) async throws {
+    /// `new`: the dossier is not stored yet, so it has no alerts to look up.
+    static func reconcileAlerts(_ d: Dossier, new: Bool = false, _ tx: any StoreTransaction, workflow: Workflow, ids: any IdentifierSource,
+                                now: Date) async throws {
         let conditions = workflow.alertConditions(d, now: now)
         let keys = Set(conditions.map(\.key))
-        let active = try await tx.activeAlerts(dossierId: d.id).filter { $0.type != .deliveryFailing && $0.type != .deliveryDeadLettered }
+        let active = new ? [] : try await tx.activeAlerts(dossierId: d.id).filter { $0.type != .deliveryFailing && $0.type != .deliveryDeadLettered }
         let activeKeys = Set(active.map(\.conditionKey))
         for condition in conditions where !activeKeys.contains(condition.key) {
             try await tx.put(AlertRecord(id: ids.alertId(), condition: condition, now: now))

@@ -62,7 +62,7 @@ public final class Engine: Sendable {
     /// Writes a prepared decision in the caller's transaction, and reconciles the dossier's alerts with it.
     static func save(_ prepared: PreparedDecision, _ tx: any StoreTransaction, workflow: Workflow, ids: any IdentifierSource, now: Date) async throws {
         try await tx.save(prepared.save)
-        try await reconcileAlerts(prepared.save.dossier, tx, workflow: workflow, ids: ids, now: now)
+        try await reconcileAlerts(prepared.save.dossier, new: prepared.save.isNew, tx, workflow: workflow, ids: ids, now: now)
         if !prepared.deliveries.isEmpty { try await tx.enqueue(prepared.deliveries) }
     }
 

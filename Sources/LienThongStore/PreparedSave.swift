@@ -28,6 +28,8 @@ public struct PreparedSave: Sendable {
     public let head: Head?
     /// The events chained after `head`.
     public let chained: [DossierEvent]
+    /// A dossier not stored yet: its events chained after the genesis head (a stored dossier has at least one event).
+    public var isNew: Bool { head == .genesis }
     /// The dossier's document (without its tasks), as stored.
     public let document: String
     /// Task documents encoded ahead, as stored, by task id; a task not here is encoded by the store if it changed.

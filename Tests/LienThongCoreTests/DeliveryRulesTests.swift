@@ -46,17 +46,20 @@ struct DeliveryRulesTests {
         #expect(redriven.attempts == 7)
     }
 
-    /// (status, consecutive failures) → the alert changes.
+    /// (status, consecutive failures, attempts) → the alert changes. Delivered at its first attempt, a message never
+    /// failed, so it has no alert to resolve (the store is not asked).
     @Test(arguments: [
-        (DeliveryStatus.pending, 2, ["resolve delivery-dead-lettered"]),
-        (.pending, 3, ["raise delivery-failing"]),
-        (.pending, 9, ["raise delivery-failing"]),
-        (.delivered, 0, ["resolve delivery-failing", "resolve delivery-dead-lettered"]),
-        (.dead, 4, ["resolve delivery-failing", "raise delivery-dead-lettered"]),
-        (.cancelled, 3, ["resolve delivery-failing"]),
-    ] as [(DeliveryStatus, Int, [String])])
-    func alertTable(status: DeliveryStatus, failures: Int, expected: [String]) {
-        var p = progress(failures: failures, status: status)
+        (DeliveryStatus.pending, 2, 2, ["resolve delivery-dead-lettered"]),
+        (.pending, 3, 3, ["raise delivery-failing"]),
+        (.pending, 9, 9, ["raise delivery-failing"]),
+        (.delivered, 0, 1, []),
+        (.delivered, 0, 2, ["resolve delivery-failing", "resolve delivery-dead-lettered"]),
+        (.delivered, 0, 8, ["resolve delivery-failing", "resolve delivery-dead-lettered"]),
+        (.dead, 4, 4, ["resolve delivery-failing", "raise delivery-dead-lettered"]),
+        (.cancelled, 3, 3, ["resolve delivery-failing"]),
+    ] as [(DeliveryStatus, Int, Int, [String])])
+    func alertTable(status: DeliveryStatus, failures: Int, attempts: Int, expected: [String]) {
+        var p = progress(failures: failures, attempts: attempts, status: status)
         p.lastError = "HTTP 503"
         let changes = DeliveryRules.alerts(for: p, what: "hồ sơ mới", to: "Công an")
         #expect(changes.map { change -> String in

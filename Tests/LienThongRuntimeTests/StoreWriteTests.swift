@@ -79,6 +79,41 @@ struct StoreWriteTests {
         let stored = try #require(try await h.store.dossier(id: dossier.id))
         #expect(stored.tasks.map(\.agencyReference) == [nil, "POL-2", "INS-3"] && stored.tasks[0].status == .acknowledged)
     }
+
+    /// Every way a save finds the dossier's head: read (and locked) in the same transaction, twice in a row; not read
+    /// (the store looks it up); prepared as new while it is in fact stored (updated, not inserted twice). Each
+    /// chains after the head as stored, so the log stays one unbroken chain.
+    @Test func eachSaveChainsAfterTheStoredHeadHoweverItWasFound() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        let now = h.clock.now()
+        let before = try await h.store.events(dossierId: dossier.id).count
+        @Sendable func note(_ text: String) -> NewEvent { NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)]) }
+        struct Missing: Error {}
+        try await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            d.tasks[0].agencyReference = "JUS-1"
+            try await tx.save(d, events: [note("read 1")], alertTimer: nil)
+            try await tx.save(d, events: [note("read 2"), note("read 3")], alertTimer: nil)
+        }
+        var unread = dossier
+        unread.tasks[0].agencyReference = "JUS-1"
+        unread.tasks[1].agencyReference = "POL-2"
+        let copy = unread
+        try await h.store.transaction { tx in try await tx.save(copy, events: [note("not read")], alertTimer: nil) }
+        try await h.store.transaction { tx in
+            try await tx.save(PreparedSave(copy, events: [note("as new")], alertTimer: nil, after: .genesis))
+        }
+        let events = try await h.store.events(dossierId: dossier.id)
+        #expect(events.count == before + 5)
+        #expect(events.map(\.seq) == Array(1...(before + 5)))
+        #expect(events.suffix(5).map { $0.data["note"]?.stringValue } == ["read 1", "read 2", "read 3", "not read", "as new"])
+        let verified = try await h.store.verifyEventLog()
+        #expect(verified.firstBreak == nil)
+        let stored = try #require(try await h.store.dossier(id: dossier.id))
+        #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", "POL-2", nil])
+        #expect(try await h.store.dossiers(DossierQuery(now: now, limit: 10)).items.filter { $0.id == dossier.id }.count == 1)
+    }
 }
 
 @Suite("Identifiers")
