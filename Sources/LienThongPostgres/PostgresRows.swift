@@ -69,7 +69,8 @@ enum PostgresRows {
                             hash: try r["hash"].decode(String.self))
     }
 
-    static func all<T>(_ rows: PostgresRowSequence, _ decode: (PostgresRow) throws -> T) async throws -> [T] {
+    static func all<Rows: AsyncSequence, T>(_ rows: Rows, _ decode: (PostgresRow) throws -> T) async throws -> [T]
+    where Rows.Element == PostgresRow {
         var out: [T] = []
         for try await row in rows { out.append(try decode(row)) }
         return out

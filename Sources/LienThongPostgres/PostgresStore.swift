@@ -75,7 +75,7 @@ public final class PostgresStore: Store {
                     return try await client.withTransaction(logger: logger) { [logger, instance] connection in
                         let result = try await body(PostgresWriteTransaction(connection: connection, logger: logger))
                         // Named by its instance: the others wake; this one woke its own services after the commit.
-                        _ = try await connection.query("SELECT pg_notify(\(Self.channel), \(instance))", logger: logger)
+                        _ = try await connection.execute(Prepared<PostgresStatements.Notify>(Self.channel, instance), logger: logger)
                         return result
                     }
                 } catch let failed as PostgresTransactionError {

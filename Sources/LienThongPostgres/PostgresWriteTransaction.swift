@@ -30,15 +30,22 @@ struct PostgresWriteTransaction: StoreTransaction {
         try await connection.query(query, logger: logger)
     }
 
+    @discardableResult
+    func run<Text>(_ statement: Prepared<Text>) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
+        try await connection.execute(statement, logger: logger)
+    }
+
     func dossier(id: String) async throws -> Dossier? {
         var found: (document: String, head: PreparedSave.Head)?
-        for try await (text, seq, hash) in try await run("SELECT document, head_seq, head_hash FROM dossier WHERE id = \(id) FOR UPDATE")
-            .decode((String, Int, String).self) { found = (text, PreparedSave.Head(seq: seq, hash: hash)) }
+        for try await row in try await run(Prepared<PostgresStatements.LockDossier>(id)) {
+            let (text, seq, hash) = try row.decode((String, Int, String).self)
+            found = (text, PreparedSave.Head(seq: seq, hash: hash))
+        }
         guard let found else { return nil }
         var dossier = try Codec.decode(Dossier.self, found.document)
         var tasks: [AgencyTask] = []
-        for try await text in try await run("SELECT document FROM task WHERE dossier_id = \(id) ORDER BY position").decode(String.self) {
-            tasks.append(try Codec.decode(AgencyTask.self, text))
+        for try await row in try await run(Prepared<PostgresStatements.Tasks>(id)) {
+            tasks.append(try Codec.decode(AgencyTask.self, try row.decode(String.self)))
         }
         stored.withLock { memo in
             for task in tasks { memo.tasks[task.id] = task }
@@ -50,16 +57,14 @@ struct PostgresWriteTransaction: StoreTransaction {
 
     func dossier(duplicateKey: String) async throws -> Dossier? {
         var found: String?
-        for try await id in try await run("SELECT id FROM dossier WHERE duplicate_key = \(duplicateKey) AND status NOT IN ('withdrawn', 'refused')").decode(String.self) {
-            found = id
-        }
+        for try await row in try await run(Prepared<PostgresStatements.Duplicate>(duplicateKey)) { found = try row.decode(String.self) }
         guard let found else { return nil }
         return try await dossier(id: found)
     }
 
     func dossierId(forTask taskId: String) async throws -> String? {
         var found: String?
-        for try await id in try await run("SELECT dossier_id FROM task WHERE id = \(taskId)").decode(String.self) { found = id }
+        for try await row in try await run(Prepared<PostgresStatements.TaskDossier>(taskId)) { found = try row.decode(String.self) }
         return found
     }
 
@@ -74,27 +79,18 @@ struct PostgresWriteTransaction: StoreTransaction {
         var (chained, head) = prepared.chained(after: stored ?? .genesis)
         while stored == nil {
             var inserted = false
-            for try await _ in try await run("""
-                INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, supplement_due_at, timer_at, duplicate_key,
-                                     document, head_seq, head_hash, created_at, updated_at, returned_at)
-                VALUES (\(dossier.id), \(dossier.trackingCode), \(dossier.procedure), \(dossier.ward), \(dossier.status.rawValue),
-                        \(Codec.millis(dossier.dueAt)), \(dossier.pausedAt != nil), \(supplementDue), \(timer), \(dossier.duplicateKey),
-                        \(prepared.document), \(head.seq), \(head.hash), \(Codec.millis(dossier.createdAt)), \(Codec.millis(dossier.updatedAt)),
-                        \(dossier.returnedAt.map(Codec.millis)))
-                ON CONFLICT (id) DO NOTHING RETURNING 1
-                """) { inserted = true }
+            for try await _ in try await run(Prepared<PostgresStatements.InsertDossier>(
+                dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue, Codec.millis(dossier.dueAt),
+                dossier.pausedAt != nil, supplementDue, timer, dossier.duplicateKey, prepared.document, head.seq, head.hash,
+                Codec.millis(dossier.createdAt), Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis))) { inserted = true }
             if inserted { break }
             stored = try await storedHead(dossier.id)   // there after all: updated below
         }
         if let found = stored {
             (chained, head) = prepared.chained(after: found)
-            try await run("""
-                UPDATE dossier SET status = \(dossier.status.rawValue), due_at = \(Codec.millis(dossier.dueAt)), paused = \(dossier.pausedAt != nil),
-                  supplement_due_at = \(supplementDue), timer_at = \(timer), duplicate_key = \(dossier.duplicateKey), document = \(prepared.document),
-                  head_seq = \(head.seq), head_hash = \(head.hash), updated_at = \(Codec.millis(dossier.updatedAt)),
-                  returned_at = \(dossier.returnedAt.map(Codec.millis))
-                WHERE id = \(dossier.id)
-                """)
+            try await run(Prepared<PostgresStatements.UpdateDossier>(
+                dossier.status.rawValue, Codec.millis(dossier.dueAt), dossier.pausedAt != nil, supplementDue, timer, dossier.duplicateKey,
+                prepared.document, head.seq, head.hash, Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis), dossier.id))
         }
         let changed = self.stored.withLock { memo in
             memo.heads[dossier.id] = head
@@ -126,7 +122,8 @@ struct PostgresWriteTransaction: StoreTransaction {
     /// The head of a dossier this transaction has not read, locking its row; nil if there is none.
     func storedHead(_ id: String) async throws -> PreparedSave.Head? {
         var found: PreparedSave.Head?
-        for try await (seq, hash) in try await run("SELECT head_seq, head_hash FROM dossier WHERE id = \(id) FOR UPDATE").decode((Int, String).self) {
+        for try await row in try await run(Prepared<PostgresStatements.LockHead>(id)) {
+            let (seq, hash) = try row.decode((Int, String).self)
             found = PreparedSave.Head(seq: seq, hash: hash)
         }
         return found
@@ -149,8 +146,7 @@ struct PostgresWriteTransaction: StoreTransaction {
 
     func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)? {
         var found: (String, String)?
-        for try await row in try await run("SELECT request_hash, dossier_id FROM idempotency_key WHERE scope = \(scope) AND key = \(key)")
-            .decode((String, String).self) { found = row }
+        for try await row in try await run(Prepared<PostgresStatements.IdempotentRequest>(scope, key)) { found = try row.decode((String, String).self) }
         return found.map { ($0.0, $0.1) }
     }
 
@@ -163,8 +159,7 @@ struct PostgresWriteTransaction: StoreTransaction {
 
     func agencyEvent(agency: String, eventId: String) async throws -> (taskId: String, requestHash: String)? {
         var found: (String, String)?
-        for try await row in try await run("SELECT task_id, request_hash FROM agency_event WHERE agency = \(agency) AND event_id = \(eventId)")
-            .decode((String, String).self) { found = row }
+        for try await row in try await run(Prepared<PostgresStatements.AgencyEvent>(agency, eventId)) { found = try row.decode((String, String).self) }
         return found.map { ($0.0, $0.1) }
     }
 
@@ -215,20 +210,15 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func delivery(id: String) async throws -> DeliveryRecord? {
-        try await PostgresRows.all(try await run("SELECT \(unescaped: PostgresRows.deliveryColumns) FROM delivery WHERE id = \(id) FOR UPDATE"),
-                                   PostgresRows.delivery).first
+        try await PostgresRows.all(try await run(Prepared<PostgresStatements.LockDelivery>(id)), PostgresRows.delivery).first
     }
 
     /// Records an outcome and gives up the claim on the message.
     func update(_ delivery: DeliveryRecord) async throws {
-        try await run("""
-            UPDATE delivery SET status = \(delivery.status.rawValue), attempts = \(delivery.attempts),
-              consecutive_failures = \(delivery.consecutiveFailures), next_attempt_at = \(delivery.nextAttemptAt.map(Codec.millis)),
-              window_start = \(Codec.millis(delivery.windowStart)), updated_at = \(Codec.millis(delivery.updatedAt)),
-              delivered_at = \(delivery.deliveredAt.map(Codec.millis)), last_error = \(delivery.lastError), last_status = \(delivery.lastStatus),
-              claimed_by = NULL, lease_until = NULL
-            WHERE id = \(delivery.id)
-            """)
+        try await run(Prepared<PostgresStatements.UpdateDelivery>(
+            delivery.status.rawValue, delivery.attempts, delivery.consecutiveFailures, delivery.nextAttemptAt.map(Codec.millis),
+            Codec.millis(delivery.windowStart), Codec.millis(delivery.updatedAt), delivery.deliveredAt.map(Codec.millis), delivery.lastError,
+            delivery.lastStatus, delivery.id))
     }
 
     func deadDeliveries(agency: String) async throws -> [DeliveryRecord] {
@@ -238,15 +228,11 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func activeAlerts(dossierId: String) async throws -> [AlertRecord] {
-        try await PostgresRows.all(try await run("""
-            SELECT \(unescaped: PostgresRows.alertColumns) FROM alert WHERE dossier_id = \(dossierId) AND status <> 'resolved'
-            """), PostgresRows.alert)
+        try await PostgresRows.all(try await run(Prepared<PostgresStatements.ActiveAlerts>(dossierId)), PostgresRows.alert)
     }
 
     func activeAlert(conditionKey: String) async throws -> AlertRecord? {
-        try await PostgresRows.all(try await run("""
-            SELECT \(unescaped: PostgresRows.alertColumns) FROM alert WHERE condition_key = \(conditionKey) AND status <> 'resolved'
-            """), PostgresRows.alert).first
+        try await PostgresRows.all(try await run(Prepared<PostgresStatements.ActiveAlert>(conditionKey)), PostgresRows.alert).first
     }
 
     func alert(id: String) async throws -> AlertRecord? {
