@@ -66,12 +66,31 @@ def write_config(workdir, sim_port):
     return path
 
 
-def step_latencies(database):
+EVENTS_SQL = "SELECT dossier_id, at, type, task_id, data FROM event ORDER BY dossier_id, seq"
+AGENCIES_SQL = "SELECT id, agency FROM task"
+
+
+def sqlite_rows(database):
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    rows, agency_of = db.execute(EVENTS_SQL).fetchall(), dict(db.execute(AGENCIES_SQL).fetchall())
+    db.close()
+    return rows, agency_of
+
+
+def postgres_rows(url, schema):
+    """The same rows through psql (`url` without LienThong's own `schema=`/`pool=` parameters)."""
+    env = dict(os.environ, PGOPTIONS=f"-c search_path={schema}")
+
+    def query(sql):
+        out = subprocess.run(["psql", url, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True, env=env).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+    rows = [(d, int(at), t, task or None, data) for d, at, t, task, data in query(EVENTS_SQL)]
+    return rows, dict(query(AGENCIES_SQL))
+
+
+def step_latencies(rows, agency_of):
     """Per-step latencies (ms) from the event log: each task's handoff, acknowledgement and completion, the
     chaining of the downstream tasks, and the dossier's way to ready and to returned."""
-    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    rows = db.execute("SELECT dossier_id, at, type, task_id, data FROM event ORDER BY dossier_id, seq").fetchall()
-    agency_of = dict(db.execute("SELECT id, agency FROM task").fetchall())
     steps = {}
 
     def add(name, ms):
@@ -116,20 +135,23 @@ def step_latencies(database):
             add("ready-to-return → returned (ward's polling officer)", returned - ready)
         if received is not None and returned is not None:
             add("received → returned (whole bundle)", returned - received)
-    db.close()
     return {name: percentiles(values) for name, values in steps.items()}
 
 
-def drive(port, token, dossiers, clients, rate):
+def drive(port, token, dossiers, clients, rate, ports=None):
     """The ward: `clients` officers post dossiers (paced at `rate`/s, or flat out), one officer polls the ready list
-    and returns each result. Works against LienThong and against the huey peer (the same routes)."""
+    and returns each result. Works against LienThong and against the huey peer (the same routes). `ports`: the
+    officers take turns over these instances (the returning officer stays on `port`)."""
+    ports = ports or [port]
+    next_port = iter(ports * clients)
     counter, lock = [0], threading.Lock()
     intake_ms, posted_at, errors = [], {}, []
     returned, returned_at = set(), {}
     ready_seen_ms = []
 
     def officer():
-        client = Client(port, token)
+        with lock:
+            client = Client(next(next_port), token)
         while True:
             with lock:
                 if counter[0] >= dossiers:
@@ -180,33 +202,42 @@ def drive(port, token, dossiers, clients, rate):
             "intakeMs": intake_ms, "readySeenMs": ready_seen_ms}
 
 
-def run(binary, root, dossiers=2000, clients=16, rate=None, port=18590, sim_port=18591):
-    """`rate` (dossiers/s) paces the officers for latencies at a steady load; None posts as fast as they can."""
+def run(binary, root, dossiers=2000, clients=16, rate=None, port=18590, sim_port=18591, postgres=None, instances=1):
+    """`rate` (dossiers/s) paces the officers for latencies at a steady load; None posts as fast as they can.
+    `postgres`: a PostgreSQL URL; the run gets a fresh schema there and `instances` servers share it (officers
+    spread over them, the agencies answer the first; every instance's delivery worker hands tasks off)."""
     workdir = tempfile.mkdtemp(prefix="lienthong-bench-bundle-")
     config = write_config(workdir, sim_port)
-    server = start_server(binary, port, workdir, config, cwd=root, extra=["--log-format", "json"])
+    schema = f"bench_{os.urandom(5).hex()}"
+    database = f"{postgres}{'&' if '?' in postgres else '?'}schema={schema}&pool=32" if postgres else None
+    ports = [port] + [sim_port + 10 + i for i in range(instances - 1)]
+    servers = [start_server(binary, p, workdir, config, cwd=root, database=database, log_name=f"serve-{p}.log",
+                            extra=["--log-format", "json"]) for p in ports]
     sim_log = open(os.path.join(workdir, "simulator.log"), "w")
     simulator = subprocess.Popen([binary, "simulate-agencies", "--config", config, "--lienthong", f"http://127.0.0.1:{port}",
                                   "--port", str(sim_port), "--ack-delay", "0", "--complete-delay", "0"],
                                  cwd=root, stdout=sim_log, stderr=sim_log)
     time.sleep(1.0)  # the simulator's listener
     try:
-        d = drive(port, "bench-ward-token", dossiers, clients, rate)
+        d = drive(port, "bench-ward-token", dossiers, clients, rate, ports)
         errors, returned, wall, intake_seconds = d["errors"], d["returned"], d["wall"], d["intakeSeconds"]
         intake_ms, ready_seen_ms = d["intakeMs"], d["readySeenMs"]
     finally:
         simulator.terminate()
         simulator.wait(timeout=30)
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    rows = postgres_rows(postgres.split("?")[0], schema) if postgres else sqlite_rows(os.path.join(workdir, "db.sqlite"))
     result = {
-        "benchmark": "bundle", "dossiers": dossiers, "clients": clients, "pacedPerSecond": rate, "errors": len(errors),
+        "benchmark": "bundle", "backend": "postgres" if postgres else "sqlite", "instances": instances,
+        "dossiers": dossiers, "clients": clients, "pacedPerSecond": rate, "errors": len(errors),
         "returned": len(returned), "wallSeconds": round(wall, 2),
         "bundlesPerSecond": round(len(returned) / wall, 1) if wall > 0 else 0,
         "intakePerSecond": round((dossiers - len(errors)) / intake_seconds, 1),
         "wardSees": {"intake POST → 201 (ms)": percentiles(intake_ms),
                      "201 → seen ready-to-return by the polling officer (ms)": percentiles(ready_seen_ms)},
-        "steps": step_latencies(os.path.join(workdir, "db.sqlite")),
+        "steps": step_latencies(*rows),
     }
     shutil.rmtree(workdir, ignore_errors=True)
     return result

@@ -2,7 +2,7 @@
 """PostgreSQL next to SQLite in one run (issue 13): durable HTTP intake (wrk, each 201 after its commit) on SQLite,
 on PostgreSQL with one instance and with two instances sharing the database, and each backend's own single-row
 commit ceiling measured in the same run: pgbench with a one-insert script for PostgreSQL, `lienthong bench
-sqlite-ceiling` for SQLite. Writes Benchmarks/results/postgres-<date>.json and prints a table.
+sqlite-ceiling` for SQLite; then the whole bundle (bundle.py) on SQLite and on PostgreSQL with one and two instances. Writes Benchmarks/results/postgres-<date>.json and prints a table.
 
   swift build -c release && python3 Benchmarks/postgres.py [--clients 16,64] [--seconds 10]
 
@@ -14,6 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from harness import start_server  # noqa: E402
+sys.path.insert(0, HERE)
+import bundle  # noqa: E402
 
 
 def wrk(port, clients, seconds, prefix, out):
@@ -65,17 +67,22 @@ def main():
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=18680)
+    parser.add_argument("--parts", default="intake,bundle")
+    parser.add_argument("--bundle-dossiers", type=int, default=1000)
+    parser.add_argument("--commit", help="the commit the binary was built from (default: the checkout's HEAD)")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     base = os.environ.get("LIENTHONG_TEST_POSTGRES")
     if not base:
         env = subprocess.run(["bash", os.path.join(ROOT, "scripts/pg-throwaway.sh")], check=True, capture_output=True, text=True).stdout
         base = re.search(r"LIENTHONG_TEST_POSTGRES=(\S+)", env).group(1)
     results = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cores": os.cpu_count(),
-               "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+               "commit": args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                                       text=True).stdout.strip(),
                "sqliteCeiling": json.loads(subprocess.run([args.binary, "bench", "sqlite-ceiling", "--seconds", "5"], cwd=ROOT, check=True,
                                                           capture_output=True, text=True).stdout.strip().splitlines()[-1]),
-               "postgresCeiling": [], "sqlite": [], "postgres": []}
-    for clients in [int(c) for c in args.clients.split(",")]:
+               "postgresCeiling": [], "sqlite": [], "postgres": [], "bundle": []}
+    for clients in [int(c) for c in args.clients.split(",")] if "intake" in parts else []:
         print(f"{clients} clients…", file=sys.stderr)
         results["postgresCeiling"].append(pg_ceiling(base, clients, args.seconds))
         sqlite_dir = tempfile.mkdtemp(prefix="lienthong-bench-sqlite-")
@@ -84,6 +91,12 @@ def main():
             schema = f"bench_{uuid.uuid4().hex[:10]}"
             database = f"{base}{'&' if '?' in base else '?'}schema={schema}&pool=32"
             results["postgres"].append(intake(args.binary, database, instances, clients, args.seconds, args.port + 10))
+    if "bundle" in parts:
+        # The whole bundle (Benchmarks/bundle.py: agencies as a separate process, 16 officers flat out) on each backend.
+        for postgres, instances in ((None, 1), (base, 1), (base, 2)):
+            print(f"bundle, {'PostgreSQL' if postgres else 'SQLite'}, {instances} instance(s)…", file=sys.stderr)
+            results["bundle"].append(bundle.run(args.binary, ROOT, args.bundle_dossiers, 16, None, args.port + 20, args.port + 21,
+                                                postgres=postgres, instances=instances))
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     path = os.path.join(HERE, "results", time.strftime("postgres-%Y%m%d-%H%M.json"))
     json.dump(results, open(path, "w"), indent=1)
@@ -99,6 +112,10 @@ def main():
     for r in results["postgres"]:
         print(f"| HTTP intake, PostgreSQL, {r['instances']} instance(s) | {r['clients']} | {r['dossiersPerSecond']}/s, "
               f"p50 {r['p50ms']:.1f} ms, p99 {r['p99ms']:.1f} ms, errors {r['errors']} | {r['dossiersPerSecond'] / ceilings[r['clients']]:.2f} |")
+    for b in results["bundle"]:
+        whole = b["steps"].get("received → returned (whole bundle)", {})
+        print(f"| whole bundle, {b['backend']}, {b['instances']} instance(s), {b['dossiers']} dossiers | 16 | {b['bundlesPerSecond']} bundles/s, "
+              f"received → returned p50 {whole.get('p50')} ms, errors {b['errors']} | |")
     print(f"\nraw: {os.path.relpath(path, ROOT)}")
 
 

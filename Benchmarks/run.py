@@ -77,6 +77,7 @@ def main():
     parser.add_argument("--year-working-days", type=int, default=5, help="working days run at that yearly rate (0: all)")
     parser.add_argument("--scale", default="10000,100000")
     parser.add_argument("--port", type=int, default=18580)
+    parser.add_argument("--commit", help="the commit the binary was built from (default: the checkout's HEAD)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if not os.path.exists(args.binary):
@@ -86,7 +87,8 @@ def main():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
     results = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": {"cpu": cpu, "cores": os.cpu_count(),
                "memoryGiB": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1), "kernel": platform.release()},
-               "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()}
+               "commit": args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                                       capture_output=True, text=True).stdout.strip()}
     # The ceiling is measured in every run, so each figure has the hardware's own scale next to it.
     print("sqlite ceiling…", file=sys.stderr)
     results["sqliteCeiling"] = run_json([args.binary, "bench", "sqlite-ceiling", "--seconds", "5"])
