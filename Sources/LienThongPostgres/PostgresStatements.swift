@@ -21,14 +21,19 @@ struct Prepared<Text: PostgresStatementText>: PostgresPreparedStatement {
 
     init(_ values: (any PostgresDynamicTypeEncodable)?...) {
         var bindings = PostgresBindings(capacity: values.count)
-        for value in values {
-            if let value { bindings.append(value, context: .default) } else { bindings.appendNull() }
-        }
+        for value in values { bindings.append(nullable: value) }
         self.bindings = bindings
     }
 
     func makeBindings() -> PostgresBindings { bindings }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+extension PostgresBindings {
+    /// A value of any encodable type, or NULL.
+    mutating func append(nullable value: (any PostgresDynamicTypeEncodable)?) {
+        if let value { append(value, context: .default) } else { appendNull() }
+    }
 }
 
 enum PostgresStatements {

@@ -68,30 +68,10 @@ struct PostgresWriteTransaction: StoreTransaction {
         return found
     }
 
-    /// One statement for the dossier, one for its changed tasks, one for its new events. A dossier read (and locked)
-    /// in this transaction is updated in place, its head known; a new one inserted; any other looked up first.
+    /// One statement for the dossier, one for its changed tasks, one for its new events.
     func save(_ prepared: PreparedSave) async throws {
+        let (chained, head) = try await writeDossier(prepared)
         let dossier = prepared.dossier
-        let supplementDue = prepared.supplementDueAt.map(Codec.millis)
-        let timer = prepared.timerAt.map(Codec.millis)
-        var stored = self.stored.withLock { $0.heads[dossier.id] }
-        if stored == nil, !prepared.isNew { stored = try await storedHead(dossier.id) }
-        var (chained, head) = prepared.chained(after: stored ?? .genesis)
-        while stored == nil {
-            var inserted = false
-            for try await _ in try await run(Prepared<PostgresStatements.InsertDossier>(
-                dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue, Codec.millis(dossier.dueAt),
-                dossier.pausedAt != nil, supplementDue, timer, dossier.duplicateKey, prepared.document, head.seq, head.hash,
-                Codec.millis(dossier.createdAt), Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis))) { inserted = true }
-            if inserted { break }
-            stored = try await storedHead(dossier.id)   // there after all: updated below
-        }
-        if let found = stored {
-            (chained, head) = prepared.chained(after: found)
-            try await run(Prepared<PostgresStatements.UpdateDossier>(
-                dossier.status.rawValue, Codec.millis(dossier.dueAt), dossier.pausedAt != nil, supplementDue, timer, dossier.duplicateKey,
-                prepared.document, head.seq, head.hash, Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis), dossier.id))
-        }
         let changed = self.stored.withLock { memo in
             memo.heads[dossier.id] = head
             let changed = dossier.tasks.filter { memo.tasks[$0.id] != $0 }
@@ -119,6 +99,35 @@ struct PostgresWriteTransaction: StoreTransaction {
         }
     }
 
+    /// Writes the dossier's row and returns its events chained after the head as stored, and the new head. A dossier
+    /// read (and locked) in this transaction is updated with the head it read; a new one is inserted without a
+    /// lookup; any other is looked up first.
+    func writeDossier(_ prepared: PreparedSave) async throws -> (events: [DossierEvent], head: PreparedSave.Head) {
+        let dossier = prepared.dossier
+        let supplementDue = prepared.supplementDueAt.map(Codec.millis)
+        let timer = prepared.timerAt.map(Codec.millis)
+        var stored = self.stored.withLock { $0.heads[dossier.id] }
+        if stored == nil, !prepared.isNew { stored = try await storedHead(dossier.id) }
+        while true {
+            if let found = stored {
+                let written = prepared.chained(after: found)
+                try await run(Prepared<PostgresStatements.UpdateDossier>(
+                    dossier.status.rawValue, Codec.millis(dossier.dueAt), dossier.pausedAt != nil, supplementDue, timer, dossier.duplicateKey,
+                    prepared.document, written.head.seq, written.head.hash, Codec.millis(dossier.updatedAt),
+                    dossier.returnedAt.map(Codec.millis), dossier.id))
+                return written
+            }
+            let written = prepared.chained(after: .genesis)
+            var inserted = false
+            for try await _ in try await run(Prepared<PostgresStatements.InsertDossier>(
+                dossier.id, dossier.trackingCode, dossier.procedure, dossier.ward, dossier.status.rawValue, Codec.millis(dossier.dueAt),
+                dossier.pausedAt != nil, supplementDue, timer, dossier.duplicateKey, prepared.document, written.head.seq, written.head.hash,
+                Codec.millis(dossier.createdAt), Codec.millis(dossier.updatedAt), dossier.returnedAt.map(Codec.millis))) { inserted = true }
+            if inserted { return written }
+            stored = try await storedHead(dossier.id)   // there after all: updated in the next round
+        }
+    }
+
     /// The head of a dossier this transaction has not read, locking its row; nil if there is none.
     func storedHead(_ id: String) async throws -> PreparedSave.Head? {
         var found: PreparedSave.Head?
@@ -136,7 +145,7 @@ struct PostgresWriteTransaction: StoreTransaction {
         for (r, row) in rows.enumerated() {
             sql += r == 0 ? "(" : ", ("
             for (c, value) in row.enumerated() {
-                if let value { binds.append(value, context: .default) } else { binds.appendNull() }
+                binds.append(nullable: value)
                 sql += (c == 0 ? "$" : ", $") + String(binds.count)
             }
             sql += ")"
