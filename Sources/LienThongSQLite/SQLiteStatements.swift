@@ -8,24 +8,22 @@ import Synchronization
 /// transaction: see `SQLiteWriteTransaction`).
 struct SQLiteStatements {
     let db: Database
-    /// Task rows as this transaction last read or wrote them, so that saving a dossier rewrites only the tasks
-    /// that changed (most commands touch one of three). Forgotten whenever a savepoint rolls back.
-    private let stored: StoredTasks
-    /// The writer's decoded task documents by their stored text (nil for readers).
-    private let taskMemo: DecodedMemo<AgencyTask>?
+    /// The writer's dossiers as stored (nil for readers): see `WriterDossiers`.
+    private let dossiers: WriterDossiers?
 
-    init(db: Database, stored: StoredTasks = StoredTasks(), taskMemo: DecodedMemo<AgencyTask>? = nil) {
+    init(db: Database, dossiers: WriterDossiers? = nil) {
         self.db = db
-        self.stored = stored
-        self.taskMemo = taskMemo
+        self.dossiers = dossiers
     }
 
     func dossier(id: String) throws -> Dossier? {
-        guard let document = try String.fetchOne(db.cachedStatement(sql: "SELECT document FROM dossier WHERE id = ?"), arguments: [id]) else {
-            return nil
-        }
-        var dossier = try Codec.decode(Dossier.self, document)
+        if let known = dossiers?.entry(id) { return known.dossier }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossier), arguments: [id]) else { return nil }
+        var dossier = try Codec.decode(Dossier.self, row[0])
         dossier.tasks = try tasks(dossierIds: [id])[id] ?? []
+        let state = Self.dossierIndexed.indices.map { row[$0 + 1] as DatabaseValue }
+        let head = PreparedSave.Head(seq: row[Self.dossierIndexed.count + 1], hash: row[Self.dossierIndexed.count + 2])
+        dossiers?.set(id, .init(dossier: dossier, state: state, head: head))
         return dossier
     }
 
@@ -44,13 +42,7 @@ struct SQLiteStatements {
         let marks = Array(repeating: "?", count: dossierIds.count).joined(separator: ",")
         let documents = try String.fetchAll(db.cachedStatement(sql: "SELECT document FROM task WHERE dossier_id IN (\(marks)) ORDER BY position"),
                                             arguments: StatementArguments(dossierIds))
-        let tasks = try documents.map { text in
-            if let known = taskMemo?.value(text) { return known }
-            let task = try Codec.decode(AgencyTask.self, text)
-            taskMemo?.remember(text, task)
-            return task
-        }
-        for task in tasks { stored[task.id] = task }
+        let tasks = try documents.map { try Codec.decode(AgencyTask.self, $0) }
         return Dictionary(grouping: tasks, by: \.dossierId)
     }
 
@@ -69,18 +61,24 @@ struct SQLiteStatements {
 
     private func write(_ prepared: PreparedSave) throws {
         let dossier = prepared.dossier
-        let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossierState), arguments: [dossier.id])
-        let (chained, newHead) = prepared.chained(after: row.map { PreparedSave.Head(seq: $0["head_seq"], hash: $0["head_hash"]) } ?? .genesis)
+        // The stored row: as the writer remembers it, else read (nothing to read for a new dossier).
+        let known = dossiers?.entry(dossier.id)
+        var stored = known.map { (state: $0.state, head: $0.head) }
+        if stored == nil, !prepared.isNew, let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossierState), arguments: [dossier.id]) {
+            stored = (Self.dossierIndexed.indices.map { row[$0] as DatabaseValue },
+                      PreparedSave.Head(seq: row[Self.dossierIndexed.count], hash: row[Self.dossierIndexed.count + 1]))
+        }
+        let (chained, newHead) = prepared.chained(after: stored?.head ?? .genesis)
         let indexed: [DatabaseValue] = [dossier.status.rawValue.databaseValue, Codec.millis(dossier.dueAt).databaseValue,
                                         (dossier.pausedAt == nil ? 0 : 1).databaseValue, prepared.supplementDueAt.map(Codec.millis).databaseValue,
                                         prepared.timerAt.map(Codec.millis).databaseValue, dossier.duplicateKey.databaseValue,
                                         dossier.returnedAt.map(Codec.millis).databaseValue]
         let always: [DatabaseValue] = [prepared.document.databaseValue, newHead.seq.databaseValue, newHead.hash.databaseValue,
                                        Codec.millis(dossier.updatedAt).databaseValue]
-        if let row {
+        if let stored {
             // Only the indexed columns whose value changed are set: SQLite rewrites the entries of every index on a
             // column named in SET, changed or not (and most commands change one or two of the seven).
-            let changed = Self.dossierIndexed.indices.filter { (row[$0] as DatabaseValue) != indexed[$0] }
+            let changed = Self.dossierIndexed.indices.filter { stored.state[$0] != indexed[$0] }
             let columns = changed.map { Self.dossierIndexed[$0] } + ["document", "head_seq", "head_hash", "updated_at"]
             try db.cachedStatement(sql: "UPDATE dossier SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
                 .execute(arguments: StatementArguments(changed.map { indexed[$0] } + always + [dossier.id.databaseValue]))
@@ -89,10 +87,11 @@ struct SQLiteStatements {
                                                                                   dossier.procedure.databaseValue, dossier.ward.databaseValue,
                                                                                   Codec.millis(dossier.createdAt).databaseValue]))
         }
+        // Tasks as stored, when known: only those that changed are written.
+        let storedTasks = Dictionary(uniqueKeysWithValues: (known?.dossier.tasks ?? []).map { ($0.id, $0) })
         for task in dossier.tasks {
-            let before = stored[task.id]
+            let before = storedTasks[task.id]
             guard before != task else { continue }
-            stored[task.id] = task
             let document = try prepared.taskDocuments[task.id] ?? Codec.encode(task)
             let indexed: [DatabaseValue] = [task.status.rawValue.databaseValue, task.dueAt.map(Codec.millis).databaseValue,
                                             task.completedAt.map(Codec.millis).databaseValue]
@@ -122,6 +121,7 @@ struct SQLiteStatements {
                 """).execute(arguments: [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
                                  event.taskId, event.dataJSON, event.prevHash, event.hash])
         }
+        dossiers?.set(dossier.id, .init(dossier: dossier, state: indexed, head: newHead))
     }
 
     /// The dossier's state columns (those indexes and their conditions are built on, and `paused`), in the order
@@ -130,6 +130,8 @@ struct SQLiteStatements {
     /// The task's columns indexes are built on.
     static let taskIndexed = ["status", "due_at", "completed_at"]
     static let selectDossierState = "SELECT \(dossierIndexed.joined(separator: ", ")), head_seq, head_hash FROM dossier WHERE id = ?"
+    /// The document, then the columns of `selectDossierState`.
+    static let selectDossier = "SELECT document, \(dossierIndexed.joined(separator: ", ")), head_seq, head_hash FROM dossier WHERE id = ?"
     static let insertDossier = """
         INSERT INTO dossier (\(dossierIndexed.joined(separator: ", ")), document, head_seq, head_hash, updated_at,
                              id, tracking_code, procedure, ward, created_at)
@@ -199,51 +201,6 @@ struct SQLiteStatements {
     func deadDeliveries(agency: String) throws -> [DeliveryRecord] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position"),
                          arguments: [agency]).map(Codec.delivery)
-    }
-}
-
-/// See `SQLiteStatements.stored`: one write transaction's task rows as last read or written.
-final class StoredTasks: Sendable {
-    private let state = Mutex<[String: AgencyTask]>([:])
-
-    subscript(id: String) -> AgencyTask? {
-        get { state.withLock { $0[id] } }
-        set { state.withLock { $0[id] = newValue } }
-    }
-
-    func forget() { state.withLock { $0.removeAll() } }
-}
-
-/// Decoded documents keyed by their exact stored text, so a writer loading a row it read before and nobody
-/// changed since (two of a dossier's three tasks, most of the time) skips JSON decoding. Keyed by content, an
-/// entry can never be stale: a row that changed has another text. Only decoded values are remembered (a value
-/// about to be written may hold dates finer than the stored milliseconds).
-/// Two generations bound the memory (an entry not used for a whole generation is dropped).
-final class DecodedMemo<Value: Sendable>: Sendable {
-    private let generation: Int
-    private let state = Mutex<(young: [String: Value], old: [String: Value])>(([:], [:]))
-
-    init(generation: Int) { self.generation = generation }
-
-    func value(_ text: String) -> Value? {
-        state.withLock { s in
-            if let hit = s.young[text] { return hit }
-            guard let hit = s.old.removeValue(forKey: text) else { return nil }
-            Self.insert(text, hit, into: &s, generation: generation)
-            return hit
-        }
-    }
-
-    func remember(_ text: String, _ value: Value) {
-        state.withLock { s in Self.insert(text, value, into: &s, generation: generation) }
-    }
-
-    private static func insert(_ text: String, _ value: Value, into s: inout (young: [String: Value], old: [String: Value]), generation: Int) {
-        if s.young.count >= generation {
-            s.old = s.young
-            s.young = [:]
-        }
-        s.young[text] = value
     }
 }
 

@@ -8,8 +8,11 @@ import Synchronization
 /// transaction on GRDB's single writer; reads on the reader pool.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
-    /// Decoded task documents for the writer (see `DecodedMemo`; some 40 MB at most).
-    let taskMemo = DecodedMemo<AgencyTask>(generation: 6144)
+    /// The writer's dossiers as stored (see `WriterDossiers`).
+    let dossiers = WriterDossiers(generation: SQLiteStore.rememberedDossiers)
+
+    /// Dossiers the writer remembers per generation (two generations at most).
+    static let rememberedDossiers = 8192
 
     /// The writer's page cache (KiB): filled only as pages are touched, so a small database stays small.
     static let writerCacheKiB = 65_536
@@ -45,12 +48,26 @@ public final class SQLiteStore: Store {
         return Page(items: try page.map(decode), next: rows.count > limit ? page.last?["position"] : nil)
     }
 
-    /// One write transaction on GRDB's writer; the async body runs on the writer's thread inside it.
+    /// One write transaction on GRDB's writer; the async body runs on the writer's thread inside it. The
+    /// writer's remembered dossiers follow the transaction: begun with it, kept when it commits, undone when not.
     public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T {
-        let taskMemo = self.taskMemo
-        return try await pool.write { db in
-            let tx = SQLiteWriteTransaction(db: WriterConnection(db), stored: StoredTasks(), taskMemo: taskMemo, savepoints: SavepointCounter())
-            return try WriterThreadExecutor.runHere { try await body(tx) }
+        let dossiers = self.dossiers
+        return try await pool.writeWithoutTransaction { db in
+            dossiers.begin(dataVersion: try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
+            do {
+                var result: T?
+                try db.inTransaction {
+                    let tx = SQLiteWriteTransaction(db: WriterConnection(db), dossiers: dossiers, savepoints: SavepointCounter())
+                    result = try WriterThreadExecutor.runHere { try await body(tx) }
+                    return .commit
+                }
+                dossiers.commit()
+                guard let result else { throw CancellationError() }
+                return result
+            } catch {
+                dossiers.undo(to: 0)
+                throw error
+            }
         }
     }
 

@@ -9,13 +9,12 @@ import Synchronization
 /// GRDB's connection is only ever used where GRDB allows.
 struct SQLiteWriteTransaction: StoreTransaction {
     let db: WriterConnection
-    let stored: StoredTasks
-    let taskMemo: DecodedMemo<AgencyTask>
+    let dossiers: WriterDossiers
     /// Savepoint names are unique within the transaction.
     let savepoints: SavepointCounter
 
     func step<T>(_ body: (SQLiteStatements) throws -> T) async throws -> T {
-        try db.use { try body(SQLiteStatements(db: $0, stored: stored, taskMemo: taskMemo)) }
+        try db.use { try body(SQLiteStatements(db: $0, dossiers: dossiers)) }
     }
 
     func dossier(id: String) async throws -> Dossier? { try await step { try $0.dossier(id: id) } }
@@ -45,13 +44,14 @@ struct SQLiteWriteTransaction: StoreTransaction {
 
     func savepoint<T>(_ body: () async throws -> T) async throws -> T {
         let name = "sp\(savepoints.next())"
+        let mark = dossiers.mark
         try db.use { try $0.execute(sql: "SAVEPOINT \(name)") }
         do {
             let result = try await body()
             try db.use { try $0.execute(sql: "RELEASE SAVEPOINT \(name)") }
             return result
         } catch {
-            stored.forget()
+            dossiers.undo(to: mark)
             try db.use { try $0.execute(sql: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)") }
             throw error
         }

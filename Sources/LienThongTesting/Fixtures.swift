@@ -62,6 +62,13 @@ public enum Fixtures {
         return (try SQLiteStore(path: path), path)
     }
 
+    /// Another store on the database `temporaryStore` made (another process on the SQLite file, another
+    /// instance on PostgreSQL).
+    public static func openStore(location: String) async throws -> any Store {
+        if location.hasPrefix("postgres") { return try await PostgresStore.open(url: location, instance: "test-other") }
+        return try SQLiteStore(path: location)
+    }
+
     /// A birth-3in1 submission valid for a dossier received on `receivedAt` (child born 9 days earlier).
     public static func birthDossier(receivedAt: Date, ward: String = "00004", childName: String = "Nguyễn Thị An",
                                     motherId: String = "001195012345", includeReceivedAt: Bool = true) -> JSONValue {

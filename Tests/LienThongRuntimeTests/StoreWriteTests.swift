@@ -37,6 +37,82 @@ struct StoreWriteTests {
         #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", "POL-2", nil])
     }
 
+    /// The writer remembers the dossiers it saved (SQLite): what a savepoint or a whole transaction saved and then
+    /// rolled back must not be what the next command loads, in the same transaction or in the next one.
+    @Test func aRolledBackSaveIsNotWhatTheNextCommandLoads() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        struct Refused: Error {}
+        let seen = try await h.store.transaction { tx -> String? in
+            _ = try? await tx.savepoint { () async throws -> Int in
+                guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+                d.tasks[0].agencyReference = "JUS-rolled-back"
+                try await tx.save(d, events: [], alertTimer: nil)
+                throw Refused()
+            }
+            return try await tx.dossier(id: dossier.id)?.tasks[0].agencyReference
+        }
+        #expect(seen == nil)
+        await #expect(throws: Refused.self) {
+            try await h.store.transaction { tx in
+                guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+                d.tasks[1].agencyReference = "POL-rolled-back"
+                try await tx.save(d, events: [], alertTimer: nil)
+                throw Refused()
+            }
+        }
+        let next = try await h.store.transaction { tx in try await tx.dossier(id: dossier.id)?.tasks.map(\.agencyReference) }
+        #expect(next == [nil, nil, nil])
+        // A savepoint kept, then one rolled back: the first one's save stands.
+        try await h.store.transaction { tx in
+            try await tx.savepoint {
+                guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+                d.tasks[0].agencyReference = "JUS-1"
+                try await tx.save(d, events: [], alertTimer: nil)
+            }
+            _ = try? await tx.savepoint { () async throws -> Int in
+                guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+                d.tasks[0].agencyReference = "JUS-2"
+                try await tx.save(d, events: [], alertTimer: nil)
+                throw Refused()
+            }
+        }
+        let kept = try await h.store.transaction { tx in try await tx.dossier(id: dossier.id)?.tasks[0].agencyReference }
+        #expect(kept == "JUS-1")
+        #expect(try await h.store.dossier(id: dossier.id)?.tasks[0].agencyReference == "JUS-1")
+    }
+
+    /// What another writer on the same database (another process on the SQLite file, another PostgreSQL instance)
+    /// saved is what this one's next command loads and saves after, not the dossier as this writer last saw it.
+    @Test func anotherWritersSaveIsWhatTheNextCommandLoads() async throws {
+        let (store, location) = try await Fixtures.temporaryStore()
+        let now = Fixtures.at("2026-03-04T09:00:00+07:00")
+        let engine = Fixtures.setup(today: now).engine(store: store, clock: ManualWallClock(now), ids: SequentialIdentifiers(), random: { 0.5 })
+        let dossier = try await engine.createDossier(body: Fixtures.birthDossier(receivedAt: now), idempotencyKey: nil, actor: Fixtures.wardOfficer).dossier
+        struct Missing: Error {}
+        @Sendable func note(_ text: String) -> NewEvent { NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)]) }
+        // This writer loads the dossier (and remembers it), then the other one changes it.
+        _ = try await store.transaction { tx in try await tx.dossier(id: dossier.id) }
+        let other = try await Fixtures.openStore(location: location)
+        try await other.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            d.tasks[2].agencyReference = "INS-other"
+            try await tx.save(d, events: [note("other")], alertTimer: nil)
+        }
+        let seen = try await store.transaction { tx -> [String?] in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            let seen = d.tasks.map(\.agencyReference)
+            d.tasks[0].agencyReference = "JUS-1"
+            try await tx.save(d, events: [note("this")], alertTimer: nil)
+            return seen
+        }
+        #expect(seen == [nil, nil, "INS-other"])
+        let stored = try #require(try await store.dossier(id: dossier.id))
+        #expect(stored.tasks.map(\.agencyReference) == ["JUS-1", nil, "INS-other"])
+        #expect(try await store.verifyEventLog().firstBreak == nil)
+        #expect(try await store.events(dossierId: dossier.id).suffix(2).map { $0.data["note"]?.stringValue } == ["other", "this"])
+    }
+
     /// A save names only the state columns whose value changed (the SQLite store: an index is rewritten for every
     /// column in SET); every change must still reach the queries built on those columns, and a later save that
     /// changes none of them must leave them as they were.

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import LienThongCore
+import LienThongStore
+import Synchronization
+
+/// The dossiers as the writer last read or wrote them, with their stored row's state columns and log head: a
+/// command on a dossier the writer touched lately loads it without a query or any JSON decoding (that was a
+/// quarter of the writer's time), and its save knows the stored row without reading it back.
+///
+/// It always holds what the writer's transaction sees:
+/// - entries set in a transaction are undone when their savepoint, or the transaction, rolls back (`mark`,
+///   `undo(to:)`);
+/// - a commit by another connection (another process on the same file: not how the service runs, but nothing
+///   stops it) changes `PRAGMA data_version`, and the next transaction starts with nothing remembered.
+///
+/// A dossier remembered after a save is the value written, not a decoded copy; the stored document keeps its
+/// instants as fractional milliseconds, which decode to within one unit in the last place of the same value.
+/// Two generations bound the memory: an entry not used for a whole generation is dropped.
+final class WriterDossiers: Sendable {
+    struct Entry: Sendable {
+        /// The dossier with its tasks, as stored.
+        var dossier: Dossier
+        /// The row's state columns, in `SQLiteStatements.dossierIndexed` order.
+        var state: [DatabaseValue]
+        var head: PreparedSave.Head
+    }
+
+    private struct State {
+        var young: [String: Entry] = [:]
+        var old: [String: Entry] = [:]
+        /// What each `set` of the current transaction replaced, oldest first.
+        var undo: [(id: String, previous: Entry?)] = []
+        var dataVersion: Int?
+    }
+
+    private let generation: Int
+    private let state = Mutex(State())
+
+    init(generation: Int) { self.generation = generation }
+
+    /// At the start of a write transaction: forgets everything if another connection committed since the last one.
+    func begin(dataVersion: Int) {
+        state.withLock { s in
+            if s.dataVersion != dataVersion || !s.undo.isEmpty { s = State() }
+            s.dataVersion = dataVersion
+        }
+    }
+
+    /// After the transaction committed: its entries stand.
+    func commit() { state.withLock { $0.undo.removeAll() } }
+
+    /// A point to undo back to.
+    var mark: Int { state.withLock { $0.undo.count } }
+
+    /// Puts back what the transaction's entries since `mark` replaced (the savepoint or transaction rolled back).
+    func undo(to mark: Int) {
+        state.withLock { s in
+            while s.undo.count > mark, let last = s.undo.popLast() {
+                s.young[last.id] = nil
+                s.old[last.id] = nil
+                if let previous = last.previous { Self.insert(last.id, previous, into: &s, generation: generation) }
+            }
+        }
+    }
+
+    func entry(_ id: String) -> Entry? {
+        state.withLock { s in
+            if let hit = s.young[id] { return hit }
+            guard let hit = s.old.removeValue(forKey: id) else { return nil }
+            Self.insert(id, hit, into: &s, generation: generation)
+            return hit
+        }
+    }
+
+    func set(_ id: String, _ entry: Entry) {
+        state.withLock { s in
+            let previous = s.young[id] ?? s.old.removeValue(forKey: id)
+            s.undo.append((id, previous))
+            Self.insert(id, entry, into: &s, generation: generation)
+        }
+    }
+
+    private static func insert(_ id: String, _ entry: Entry, into s: inout State, generation: Int) {
+        if s.young.count >= generation, s.young[id] == nil {
+            s.old = s.young
+            s.young = [:]
+        }
+        s.young[id] = entry
+    }
+}
