@@ -42,7 +42,7 @@ public enum EventChain {
     public static func canonicalJSON(_ value: some Encodable) -> String {
         if let json = value as? JSONValue { return json.canonicalText }
         // The same bytes as JSONEncoder with sorted keys and unescaped slashes (earlier hashes were made with it).
-        return (try? JSONValueEncoder().encode(value).canonicalText) ?? "null"
+        return (try? JSONValueEncoder().canonicalText(value)) ?? "null"
     }
 
     public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

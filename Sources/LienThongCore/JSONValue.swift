@@ -146,7 +146,7 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(into out: inout [UInt8]) {
+    func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -182,7 +182,7 @@ extension JSONValue {
         }
     }
 
-    private static func write(string: String, into out: inout [UInt8]) {
+    static func write(string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

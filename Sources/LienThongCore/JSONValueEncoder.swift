@@ -13,17 +13,32 @@ public struct JSONValueEncoder {
     public init(dates: Dates = .deferred) { self.dates = dates }
 
     public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        let root = Box()
-        try Self.encode(value, into: root, options: dates, path: [])
-        return root.value
+        try tree(value).value
     }
 
-    /// A mutable slot in the tree being built.
+    /// `encode(value).canonicalText`, written straight from the tree being built (no `JSONValue` objects made,
+    /// so no key hashed: that was a third of the encoding's cost).
+    public func canonicalText<T: Encodable>(_ value: T) throws -> String {
+        let root = try tree(value)
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        root.write(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func tree<T: Encodable>(_ value: T) throws -> Box {
+        let root = Box()
+        try Self.encode(value, into: root, options: dates, path: [])
+        return root
+    }
+
+    /// A mutable slot in the tree being built. An object's members keep the order they were encoded in (few, and
+    /// each key set once: a list beats a dictionary); they are sorted as they are written.
     final class Box {
         enum Kind { case scalar, object, array }
         var kind = Kind.scalar
         var scalar = JSONValue.null
-        var members: [String: Box] = [:]
+        var members: [(key: String, box: Box)] = []
         var items: [Box] = []
 
         func set(_ value: JSONValue) {
@@ -31,11 +46,41 @@ public struct JSONValueEncoder {
             scalar = value
         }
 
+        func member(_ key: String) -> Box {
+            if let existing = members.first(where: { $0.key == key }) { return existing.box }
+            let new = Box()
+            members.append((key, new))
+            return new
+        }
+
         var value: JSONValue {
             switch kind {
             case .scalar: scalar
-            case .object: .object(members.mapValues(\.value))
+            case .object: .object(Dictionary(members.map { ($0.key, $0.box.value) }, uniquingKeysWith: { $1 }))
             case .array: .array(items.map(\.value))
+            }
+        }
+
+        /// The canonical text of `value` (see `JSONValue.canonicalText`).
+        func write(into out: inout [UInt8]) {
+            switch kind {
+            case .scalar: scalar.write(into: &out)
+            case .array:
+                out.append(UInt8(ascii: "["))
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    item.write(into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            case .object:
+                out.append(UInt8(ascii: "{"))
+                for (i, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONValue.write(string: member.key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    member.box.write(into: &out)
+                }
+                out.append(UInt8(ascii: "}"))
             }
         }
     }
@@ -67,7 +112,7 @@ public struct JSONValueEncoder {
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            if box.kind != .object { box.kind = .object; box.members = [:] }
+            if box.kind != .object { box.kind = .object; box.members = [] }
             return KeyedEncodingContainer(Keyed<Key>(box: box, options: options, codingPath: codingPath))
         }
 
@@ -84,12 +129,7 @@ public struct JSONValueEncoder {
         let options: Dates
         var codingPath: [any CodingKey]
 
-        func child(_ key: Key) -> Box {
-            if let existing = box.members[key.stringValue] { return existing }
-            let new = Box()
-            box.members[key.stringValue] = new
-            return new
-        }
+        func child(_ key: Key) -> Box { box.member(key.stringValue) }
 
         mutating func encodeNil(forKey key: Key) throws { child(key).set(.null) }
         mutating func encode(_ value: Bool, forKey key: Key) throws { child(key).set(.bool(value)) }

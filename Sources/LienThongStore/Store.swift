@@ -171,7 +171,7 @@ public enum Codec {
     /// `.withoutEscapingSlashes` and `.millisecondsSince1970` (documents written before escaped `/` as `\/`; both
     /// read back the same).
     public static func encode(_ value: some Encodable) throws -> String {
-        try JSONValueEncoder(dates: .millisecondsSince1970).encode(value).canonicalText
+        try JSONValueEncoder(dates: .millisecondsSince1970).canonicalText(value)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -200,10 +200,13 @@ struct JSONValueEncoderTests {
         d.tasks[0].result = ["personalId": "001326000123", "birthCertificateNo": "12/2026"]
         d.tasks[0].history.append(TaskHistoryEntry(at: now.addingTimeInterval(0.125), type: "rejected", status: .rejected, data: ["reason": "sai/đúng"]))
         d.tasks[0].completedAt = now.addingTimeInterval(3600.5)
-        for value in [d as any Encodable, d.tasks[0], d.tasks[1], Fixtures.wardOfficer, Fixtures.justice, Actor(role: .supervisor)] {
+        let keyed: [String: [Int]] = ["zeta": [1], "alpha": [2, 3], "Đà Nẵng": [], "a/b": [4], "Z": [5], "ab": [6]]
+        for value in [d as any Encodable, d.tasks[0], d.tasks[1], Fixtures.wardOfficer, Fixtures.justice, Actor(role: .supervisor), keyed] {
             for millis in [false, true] {
-                let ours = try JSONValueEncoder(dates: millis ? .millisecondsSince1970 : .deferred).encode(value).canonicalText
+                let encoder = JSONValueEncoder(dates: millis ? .millisecondsSince1970 : .deferred)
+                let ours = try encoder.encode(value).canonicalText
                 #expect(ours == (try reference(value, millis: millis)))
+                #expect(try encoder.canonicalText(value) == ours)
             }
         }
         // And what the stores write reads back as it was, with JSONValueDecoder as with JSONDecoder (older documents
