@@ -10,8 +10,6 @@ import Synchronization
 struct SQLiteWriteTransaction: StoreTransaction {
     let db: WriterConnection
     let dossiers: WriterDossiers
-    /// Savepoint names are unique within the transaction.
-    let savepoints: SavepointCounter
 
     func step<T>(_ body: (SQLiteStatements) throws -> T) async throws -> T {
         try db.use { try body(SQLiteStatements(db: $0, dossiers: dossiers)) }
@@ -42,17 +40,22 @@ struct SQLiteWriteTransaction: StoreTransaction {
     func alert(id: String) async throws -> AlertRecord? { try await step { try $0.alert(id: id) } }
     func put(_ alert: AlertRecord) async throws { try await step { try $0.put(alert) } }
 
+    /// Savepoints nest (each body ends before its parent's), so they all take one name: SQLite releases or rolls
+    /// back to the latest savepoint of a name. One name lets each statement be prepared once, not parsed per
+    /// command.
     func savepoint<T>(_ body: () async throws -> T) async throws -> T {
-        let name = "sp\(savepoints.next())"
         let mark = dossiers.mark
-        try db.use { try $0.execute(sql: "SAVEPOINT \(name)") }
+        try db.use { try $0.cachedStatement(sql: "SAVEPOINT command").execute() }
         do {
             let result = try await body()
-            try db.use { try $0.execute(sql: "RELEASE SAVEPOINT \(name)") }
+            try db.use { try $0.cachedStatement(sql: "RELEASE SAVEPOINT command").execute() }
             return result
         } catch {
             dossiers.undo(to: mark)
-            try db.use { try $0.execute(sql: "ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)") }
+            try db.use { db in
+                try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT command").execute()
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT command").execute()
+            }
             throw error
         }
     }
@@ -121,11 +124,4 @@ final class WriterThreadExecutor: TaskExecutor, @unchecked Sendable {
         guard let outcome = result.withLock({ $0 }) else { throw CancellationError() }
         return try outcome.get()
     }
-}
-
-/// Numbers a transaction's savepoints.
-final class SavepointCounter: Sendable {
-    private let value = Mutex(0)
-
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }

@@ -80,6 +80,22 @@ struct StoreWriteTests {
         let kept = try await h.store.transaction { tx in try await tx.dossier(id: dossier.id)?.tasks[0].agencyReference }
         #expect(kept == "JUS-1")
         #expect(try await h.store.dossier(id: dossier.id)?.tasks[0].agencyReference == "JUS-1")
+        // Nested: the inner savepoint rolls back alone, the outer one's save stands.
+        let inner = try await h.store.transaction { tx -> String? in
+            try await tx.savepoint {
+                guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+                d.tasks[1].agencyReference = "POL-outer"
+                try await tx.save(d, events: [], alertTimer: nil)
+                _ = try? await tx.savepoint { () async throws -> Int in
+                    d.tasks[1].agencyReference = "POL-inner"
+                    try await tx.save(d, events: [], alertTimer: nil)
+                    throw Refused()
+                }
+            }
+            return try await tx.dossier(id: dossier.id)?.tasks[1].agencyReference
+        }
+        #expect(inner == "POL-outer")
+        #expect(try await h.store.dossier(id: dossier.id)?.tasks.map(\.agencyReference) == ["JUS-1", "POL-outer", nil])
     }
 
     /// What another writer on the same database (another process on the SQLite file, another PostgreSQL instance)
