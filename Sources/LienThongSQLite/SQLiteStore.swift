@@ -11,7 +11,9 @@ public final class SQLiteStore: Store {
     /// The writer's dossiers as stored (see `WriterDossiers`).
     let dossiers = WriterDossiers(generation: SQLiteStore.rememberedDossiers)
 
-    /// Dossiers the writer remembers per generation (two generations at most).
+    /// Dossiers the writer remembers per generation (two generations at most). About 5 KB each in memory (the
+    /// submitted data and the tasks' histories), so some 85 MB when both are full; a dense simulated day ran
+    /// 3 % / 14 % more CPU with generations of 4,096 / 2,048 (one run each).
     static let rememberedDossiers = 8192
 
     /// The writer's page cache (KiB): filled only as pages are touched, so a small database stays small.
