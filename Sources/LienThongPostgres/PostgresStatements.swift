@@ -42,6 +42,16 @@ enum PostgresStatements {
         static let types: [PostgresDataType] = [.text]
     }
 
+    enum LockDossiers: PostgresStatementText {
+        static let sql = "SELECT id, document, head_seq, head_hash FROM dossier WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+        static let types: [PostgresDataType] = [.textArray]
+    }
+
+    enum TasksOfDossiers: PostgresStatementText {
+        static let sql = "SELECT document FROM task WHERE dossier_id = ANY($1) ORDER BY position"
+        static let types: [PostgresDataType] = [.textArray]
+    }
+
     enum LockHead: PostgresStatementText {
         static let sql = "SELECT head_seq, head_hash FROM dossier WHERE id = $1 FOR UPDATE"
         static let types: [PostgresDataType] = [.text]
@@ -98,6 +108,11 @@ enum PostgresStatements {
     enum LockDelivery: PostgresStatementText {
         static let sql = "SELECT \(PostgresRows.deliveryColumns) FROM delivery WHERE id = $1 FOR UPDATE"
         static let types: [PostgresDataType] = [.text]
+    }
+
+    enum LockDeliveries: PostgresStatementText {
+        static let sql = "SELECT \(PostgresRows.deliveryColumns) FROM delivery WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+        static let types: [PostgresDataType] = [.textArray]
     }
 
     /// status, attempts, consecutive failures, next attempt, window start, updated, delivered, last error, last

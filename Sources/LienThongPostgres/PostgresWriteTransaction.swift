@@ -11,11 +11,13 @@ import Synchronization
 struct PostgresWriteTransaction: StoreTransaction {
     let connection: PostgresConnection
     let logger: Logger
-    /// What this transaction last read or wrote: task rows (a save rewrites only the tasks that changed) and the
-    /// head of each dossier it locked.
+    /// What this transaction last read or wrote: task rows (a save rewrites only the tasks that changed), the
+    /// head of each dossier it locked, and the dossiers and outbox messages it prefetched (locked), as they now are.
     struct Memo: Sendable {
         var tasks: [String: AgencyTask] = [:]
         var heads: [String: PreparedSave.Head] = [:]
+        var dossiers: [String: Dossier] = [:]
+        var deliveries: [String: DeliveryRecord] = [:]
     }
     let stored = Locked(Memo())
     let savepoints = Locked(0)
@@ -36,6 +38,7 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func dossier(id: String) async throws -> Dossier? {
+        if let known = stored.withLock({ $0.dossiers[id] }) { return known }
         var found: (document: String, head: PreparedSave.Head)?
         for try await row in try await run(Prepared<PostgresStatements.LockDossier>(id)) {
             let (text, seq, hash) = try row.decode((String, Int, String).self)
@@ -53,6 +56,34 @@ struct PostgresWriteTransaction: StoreTransaction {
         }
         dossier.tasks = tasks
         return dossier
+    }
+
+    func prefetch(dossierIds: [String]) async throws {
+        let ids = Array(Set(dossierIds).subtracting(stored.withLock { Set($0.dossiers.keys) })).sorted()
+        guard !ids.isEmpty else { return }
+        var found: [String: (document: String, head: PreparedSave.Head)] = [:]
+        for try await row in try await run(Prepared<PostgresStatements.LockDossiers>(ids)) {
+            let (id, text, seq, hash) = try row.decode((String, String, Int, String).self)
+            found[id] = (text, PreparedSave.Head(seq: seq, hash: hash))
+        }
+        var tasks: [String: [AgencyTask]] = [:]
+        for try await row in try await run(Prepared<PostgresStatements.TasksOfDossiers>(Array(found.keys))) {
+            let task = try Codec.decode(AgencyTask.self, try row.decode(String.self))
+            tasks[task.dossierId, default: []].append(task)
+        }
+        var dossiers: [String: Dossier] = [:]
+        for (id, row) in found {
+            var dossier = try Codec.decode(Dossier.self, row.document)
+            dossier.tasks = tasks[id] ?? []
+            dossiers[id] = dossier
+        }
+        stored.withLock { memo in
+            for (id, dossier) in dossiers {
+                for task in dossier.tasks { memo.tasks[task.id] = task }
+                memo.heads[id] = found[id]?.head
+                memo.dossiers[id] = dossier
+            }
+        }
     }
 
     func dossier(duplicateKey: String) async throws -> Dossier? {
@@ -74,6 +105,7 @@ struct PostgresWriteTransaction: StoreTransaction {
         let dossier = prepared.dossier
         let changed = self.stored.withLock { memo in
             memo.heads[dossier.id] = head
+            if memo.dossiers[dossier.id] != nil { memo.dossiers[dossier.id] = dossier }
             let changed = dossier.tasks.filter { memo.tasks[$0.id] != $0 }
             for task in changed { memo.tasks[task.id] = task }
             return changed
@@ -219,7 +251,15 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func delivery(id: String) async throws -> DeliveryRecord? {
-        try await PostgresRows.all(try await run(Prepared<PostgresStatements.LockDelivery>(id)), PostgresRows.delivery).first
+        if let known = stored.withLock({ $0.deliveries[id] }) { return known }
+        return try await PostgresRows.all(try await run(Prepared<PostgresStatements.LockDelivery>(id)), PostgresRows.delivery).first
+    }
+
+    func prefetch(deliveryIds: [String]) async throws -> [DeliveryRecord] {
+        let records = try await PostgresRows.all(try await run(Prepared<PostgresStatements.LockDeliveries>(Array(Set(deliveryIds)).sorted())),
+                                                 PostgresRows.delivery)
+        stored.withLock { memo in for record in records { memo.deliveries[record.id] = record } }
+        return records
     }
 
     /// Records an outcome and gives up the claim on the message.
@@ -228,6 +268,9 @@ struct PostgresWriteTransaction: StoreTransaction {
             delivery.status.rawValue, delivery.attempts, delivery.consecutiveFailures, delivery.nextAttemptAt.map(Codec.millis),
             Codec.millis(delivery.windowStart), Codec.millis(delivery.updatedAt), delivery.deliveredAt.map(Codec.millis), delivery.lastError,
             delivery.lastStatus, delivery.id))
+        stored.withLock { memo in
+            if memo.deliveries[delivery.id] != nil { memo.deliveries[delivery.id] = delivery }
+        }
     }
 
     func deadDeliveries(agency: String) async throws -> [DeliveryRecord] {

@@ -35,6 +35,12 @@ extension Engine {
         let workflow = self.workflow, policy = retryPolicy, logger = self.logger, ids = self.ids
         let jitters = outcomes.map { _ in random() }
         try await write(now: now) { tx, commit in
+            // The batch's messages, then the dossiers their outcomes change, each read (on PostgreSQL locked, in id
+            // order) in one go rather than one round trip per outcome while the others' locks are held.
+            let records = try await tx.prefetch(deliveryIds: Array(Set(outcomes.map(\.id))).sorted())
+            let delivered = Set(outcomes.filter { if case .delivered = $0.outcome { true } else { false } }.map(\.id))
+            let touched = records.filter { $0.status == .pending && ($0.taskId != nil || !delivered.contains($0.id)) }.map(\.dossierId)
+            try await tx.prefetch(dossierIds: Array(Set(touched)).sorted())
             for ((id, outcome), jitter) in zip(outcomes, jitters) {
                 try await Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
                                logger: logger, ids: ids, now: now)

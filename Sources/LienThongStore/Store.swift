@@ -77,6 +77,12 @@ public protocol StoreTransaction: Sendable {
     func enqueue(_ deliveries: [DeliveryRecord]) async throws
     func delivery(id: String) async throws -> DeliveryRecord?
     func update(_ delivery: DeliveryRecord) async throws
+    /// Reads these outbox messages at once (PostgreSQL: locks them, in id order, and remembers them for `delivery(id:)`
+    /// in this transaction), so a batch of outcomes costs one round trip for them, not one each.
+    func prefetch(deliveryIds: [String]) async throws -> [DeliveryRecord]
+    /// Loads these dossiers at once for the commands that follow in the transaction (PostgreSQL: locks them in id
+    /// order, and `dossier(id:)` finds them without a round trip); nothing to do where reads cost no round trip.
+    func prefetch(dossierIds: [String]) async throws
     /// Dead letters of one agency (for a redrive after its outage).
     func deadDeliveries(agency: String) async throws -> [DeliveryRecord]
     func activeAlerts(dossierId: String) async throws -> [AlertRecord]

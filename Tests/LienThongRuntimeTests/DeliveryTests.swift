@@ -139,6 +139,37 @@ struct DeliveryTests {
         #expect(dead.first?.lastStatus == 410)
     }
 
+    /// One batch of outcomes, as the worker records them: its messages and their dossiers are read ahead together
+    /// (on PostgreSQL locked in one statement each). Two outcomes on one dossier each see the other's change, a
+    /// message listed twice is recorded once, an unknown one is passed over.
+    @Test func aBatchOfOutcomesRecordsEachOnceAndTwoOnOneDossierBothStand() async throws {
+        let h = try await PushHarness()
+        let a = try await h.intake(childName: "Nguyễn Thị An")
+        let b = try await h.intake(childName: "Trần Văn Bình")
+        let pending = try await h.deliveries(.pending)
+        func message(_ dossier: Dossier, _ kind: OutboxMessage.Kind) throws -> String {
+            try #require(pending.first { $0.dossierId == dossier.id && $0.kind == kind }).id
+        }
+        let aHandoff = try message(a, .taskAssigned), aCitizen = try message(a, .citizenReceived)
+        let bHandoff = try message(b, .taskAssigned), bCitizen = try message(b, .citizenReceived)
+        try await h.engine.recordDeliveries([(aHandoff, .delivered(status: 200)), (aCitizen, .gone), (bHandoff, .failed(status: 503, error: "HTTP 503")),
+                                             (bCitizen, .delivered(status: 200)), (aHandoff, .failed(status: 500, error: "HTTP 500")),
+                                             ("no-such-message", .delivered(status: 200))])
+        let afterA = try await h.dossier(a.id), afterB = try await h.dossier(b.id)
+        #expect(afterA.tasks[0].status == .delivered)
+        #expect(afterB.tasks[0].status == .pending)
+        let eventsA = try await h.store.events(dossierId: a.id).map(\.type)
+        #expect(eventsA.filter { $0 == "task.delivered" }.count == 1)
+        #expect(eventsA.contains("delivery.dead-lettered"))
+        let records = try await h.deliveries()
+        func record(_ id: String) -> DeliveryRecord? { records.first { $0.id == id } }
+        #expect(record(aHandoff)?.status == .delivered && record(aHandoff)?.attempts == 1)
+        #expect(record(aCitizen)?.status == .dead)
+        #expect(record(bHandoff)?.status == .pending && record(bHandoff)?.attempts == 1 && record(bHandoff)?.lastStatus == 503)
+        #expect(record(bCitizen)?.status == .delivered)
+        #expect(try await h.store.verifyEventLog().firstBreak == nil)
+    }
+
     @Test func unacknowledgedTaskIsRedeliveredAfterTheAckWindow() async throws {
         let h = try await PushHarness()
         let d = try await h.intake()
