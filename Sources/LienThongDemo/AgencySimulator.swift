@@ -154,20 +154,34 @@ public struct AgencySimulator: Service {
         }
     }
 
+    /// Posts one event as the agency's system would: a callback LienThong did not answer in time (a burst queues
+    /// behind the client's few connections) or answered with a 5xx is sent again, after 1, 2, 4 and 8 s, with the
+    /// same `eventId`, so a retry of one that did arrive changes nothing. (Without it, a task whose acknowledgement
+    /// was lost in a burst stayed unacknowledged and its dossier never came back.)
     func post(_ agency: Agency, taskId: String, _ event: JSONValue, client: HTTPClient) async {
         var request = HTTPClientRequest(url: lienThong.appendingPathComponent("v1/tasks/\(taskId)/events").absoluteString)
         request.method = .POST
         request.headers.add(name: "authorization", value: "Bearer \(agency.token)")
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: EventChain.canonicalJSON(event)))
-        do {
-            let response = try await client.execute(request, timeout: .seconds(10))
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            if response.status.code >= 300, response.status.code != 409 {
-                logger.warning("simulator event refused", metadata: ["task.id": "\(taskId)", "http.status": "\(response.status.code)"])
+        for attempt in 0..<Self.callbackAttempts {
+            do {
+                let response = try await client.execute(request, timeout: .seconds(10))
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                if response.status.code < 500 {
+                    if response.status.code >= 300, response.status.code != 409 {
+                        logger.warning("simulator event refused", metadata: ["task.id": "\(taskId)", "http.status": "\(response.status.code)"])
+                    }
+                    return
+                }
+                logger.warning("simulator event failed", metadata: ["task.id": "\(taskId)", "http.status": "\(response.status.code)", "attempt": "\(attempt + 1)"])
+            } catch {
+                logger.warning("simulator could not reach LienThong", metadata: ["error": "\(error)", "task.id": "\(taskId)", "attempt": "\(attempt + 1)"])
             }
-        } catch {
-            logger.warning("simulator could not reach LienThong", metadata: ["error": "\(error)"])
+            guard attempt + 1 < Self.callbackAttempts, (try? await Task.sleep(for: .seconds(1 << attempt))) != nil else { return }
         }
     }
+
+    /// How many times the simulated agencies send one callback at most.
+    static let callbackAttempts = 5
 }
