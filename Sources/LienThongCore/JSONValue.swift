@@ -163,23 +163,32 @@ extension JSONValue {
                 out.append(contentsOf: "null".utf8)
             }
         case .string(let s): Self.write(string: s, into: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                item.write(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.write(string: key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                members[key]?.write(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .array(let items): Self.writeArray(items, into: &out) { $0.write(into: &$1) }
+        case .object(let members): Self.writeObject(members, into: &out) { $0.write(into: &$1) }
         }
+    }
+
+    /// `[…]`, each item written by `item` (shared with `JSONValueEncoder`'s tree, so both write the same text).
+    static func writeArray<Items: Sequence>(_ items: Items, into out: inout [UInt8], _ item: (Items.Element, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "["))
+        for (i, element) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            item(element, &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// `{…}` with the members in canonical order (keys sorted by their UTF-8 bytes), each value written by `value`.
+    static func writeObject<Members: Sequence, Value>(_ members: Members, into out: inout [UInt8], _ value: (Value, inout [UInt8]) -> Void)
+        where Members.Element == (key: String, value: Value) {
+        out.append(UInt8(ascii: "{"))
+        for (i, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            write(string: member.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            value(member.value, &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     static func write(string: String, into out: inout [UInt8]) {

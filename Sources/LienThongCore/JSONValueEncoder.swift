@@ -38,7 +38,7 @@ public struct JSONValueEncoder {
         enum Kind { case scalar, object, array }
         var kind = Kind.scalar
         var scalar = JSONValue.null
-        var members: [(key: String, box: Box)] = []
+        var members: [(key: String, value: Box)] = []
         var items: [Box] = []
 
         func set(_ value: JSONValue) {
@@ -47,7 +47,7 @@ public struct JSONValueEncoder {
         }
 
         func member(_ key: String) -> Box {
-            if let existing = members.first(where: { $0.key == key }) { return existing.box }
+            if let existing = members.first(where: { $0.key == key }) { return existing.value }
             let new = Box()
             members.append((key, new))
             return new
@@ -56,7 +56,7 @@ public struct JSONValueEncoder {
         var value: JSONValue {
             switch kind {
             case .scalar: scalar
-            case .object: .object(Dictionary(members.map { ($0.key, $0.box.value) }, uniquingKeysWith: { $1 }))
+            case .object: .object(Dictionary(members.map { ($0.key, $0.value.value) }, uniquingKeysWith: { $1 }))
             case .array: .array(items.map(\.value))
             }
         }
@@ -65,22 +65,8 @@ public struct JSONValueEncoder {
         func write(into out: inout [UInt8]) {
             switch kind {
             case .scalar: scalar.write(into: &out)
-            case .array:
-                out.append(UInt8(ascii: "["))
-                for (i, item) in items.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    item.write(into: &out)
-                }
-                out.append(UInt8(ascii: "]"))
-            case .object:
-                out.append(UInt8(ascii: "{"))
-                for (i, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    JSONValue.write(string: member.key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    member.box.write(into: &out)
-                }
-                out.append(UInt8(ascii: "}"))
+            case .array: JSONValue.writeArray(items, into: &out) { $0.write(into: &$1) }
+            case .object: JSONValue.writeObject(members, into: &out) { $0.write(into: &$1) }
             }
         }
     }
