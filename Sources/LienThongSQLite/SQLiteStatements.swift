@@ -21,9 +21,8 @@ struct SQLiteStatements {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossier), arguments: [id]) else { return nil }
         var dossier = try Codec.decode(Dossier.self, row[0])
         dossier.tasks = try tasks(dossierIds: [id])[id] ?? []
-        let state = Self.dossierIndexed.indices.map { row[$0 + 1] as DatabaseValue }
-        let head = PreparedSave.Head(seq: row[Self.dossierIndexed.count + 1], hash: row[Self.dossierIndexed.count + 2])
-        dossiers?.set(id, .init(dossier: dossier, state: state, head: head))
+        let stored = Self.storedState(row, from: 1)
+        dossiers?.set(id, .init(dossier: dossier, state: stored.state, head: stored.head))
         return dossier
     }
 
@@ -65,8 +64,7 @@ struct SQLiteStatements {
         let known = dossiers?.entry(dossier.id)
         var stored = known.map { (state: $0.state, head: $0.head) }
         if stored == nil, !prepared.isNew, let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossierState), arguments: [dossier.id]) {
-            stored = (Self.dossierIndexed.indices.map { row[$0] as DatabaseValue },
-                      PreparedSave.Head(seq: row[Self.dossierIndexed.count], hash: row[Self.dossierIndexed.count + 1]))
+            stored = Self.storedState(row, from: 0)
         }
         let (chained, newHead) = prepared.chained(after: stored?.head ?? .genesis)
         let indexed: [DatabaseValue] = [dossier.status.rawValue.databaseValue, Codec.millis(dossier.dueAt).databaseValue,
@@ -130,6 +128,11 @@ struct SQLiteStatements {
     /// The task's columns indexes are built on.
     static let taskIndexed = ["status", "due_at", "completed_at"]
     static let selectDossierState = "SELECT \(dossierIndexed.joined(separator: ", ")), head_seq, head_hash FROM dossier WHERE id = ?"
+    /// The state columns and log head of a row that holds the columns of `selectDossierState` from column `offset` on.
+    static func storedState(_ row: Row, from offset: Int) -> (state: [DatabaseValue], head: PreparedSave.Head) {
+        let n = dossierIndexed.count
+        return ((offset..<offset + n).map { row[$0] as DatabaseValue }, PreparedSave.Head(seq: row[offset + n], hash: row[offset + n + 1]))
+    }
     /// The document, then the columns of `selectDossierState`.
     static let selectDossier = "SELECT document, \(dossierIndexed.joined(separator: ", ")), head_seq, head_hash FROM dossier WHERE id = ?"
     static let insertDossier = """
