@@ -39,35 +39,26 @@ struct PostgresWriteTransaction: StoreTransaction {
 
     func dossier(id: String) async throws -> Dossier? {
         if let known = stored.withLock({ $0.dossiers[id] }) { return known }
-        var found: (document: String, head: PreparedSave.Head)?
+        var found: [String: StoredDossier] = [:]
         for try await row in try await run(Prepared<PostgresStatements.LockDossier>(id)) {
             let (text, seq, hash) = try row.decode((String, Int, String).self)
-            found = (text, PreparedSave.Head(seq: seq, hash: hash))
+            found[id] = StoredDossier(document: text, head: PreparedSave.Head(seq: seq, hash: hash))
         }
-        guard let found else { return nil }
-        var dossier = try Codec.decode(Dossier.self, found.document)
-        var tasks: [AgencyTask] = []
-        for try await row in try await run(Prepared<PostgresStatements.Tasks>(id)) {
-            tasks.append(try Codec.decode(AgencyTask.self, try row.decode(String.self)))
-        }
-        stored.withLock { memo in
-            for task in tasks { memo.tasks[task.id] = task }
-            memo.heads[id] = found.head
-        }
-        dossier.tasks = tasks
-        return dossier
+        guard !found.isEmpty else { return nil }
+        return try await load(found, tasks: Prepared<PostgresStatements.Tasks>(id), keeping: false)[id]
     }
 
-    func prefetch(dossierIds: [String]) async throws {
-        let ids = Array(Set(dossierIds).subtracting(stored.withLock { Set($0.dossiers.keys) })).sorted()
-        guard !ids.isEmpty else { return }
-        var found: [String: (document: String, head: PreparedSave.Head)] = [:]
-        for try await row in try await run(Prepared<PostgresStatements.LockDossiers>(ids)) {
-            let (id, text, seq, hash) = try row.decode((String, String, Int, String).self)
-            found[id] = (text, PreparedSave.Head(seq: seq, hash: hash))
-        }
+    /// A dossier's row as locked: its document and log head.
+    struct StoredDossier {
+        var document: String
+        var head: PreparedSave.Head
+    }
+
+    /// The dossiers of these rows with their tasks (read by `tasks`), remembered for the saves that follow: their
+    /// tasks and heads always, the dossiers themselves when `keeping` (prefetched: `dossier(id:)` then answers).
+    func load<Text>(_ found: [String: StoredDossier], tasks statement: Prepared<Text>, keeping: Bool) async throws -> [String: Dossier] {
         var tasks: [String: [AgencyTask]] = [:]
-        for try await row in try await run(Prepared<PostgresStatements.TasksOfDossiers>(Array(found.keys))) {
+        for try await row in try await run(statement) {
             let task = try Codec.decode(AgencyTask.self, try row.decode(String.self))
             tasks[task.dossierId, default: []].append(task)
         }
@@ -81,9 +72,10 @@ struct PostgresWriteTransaction: StoreTransaction {
             for (id, dossier) in dossiers {
                 for task in dossier.tasks { memo.tasks[task.id] = task }
                 memo.heads[id] = found[id]?.head
-                memo.dossiers[id] = dossier
+                if keeping { memo.dossiers[id] = dossier }
             }
         }
+        return dossiers
     }
 
     func dossier(duplicateKey: String) async throws -> Dossier? {
@@ -255,11 +247,21 @@ struct PostgresWriteTransaction: StoreTransaction {
         return try await PostgresRows.all(try await run(Prepared<PostgresStatements.LockDelivery>(id)), PostgresRows.delivery).first
     }
 
-    func prefetch(deliveryIds: [String]) async throws -> [DeliveryRecord] {
+    func prefetch(deliveryIds: [String], dossiersOf needsDossier: (DeliveryRecord) -> Bool) async throws {
         let records = try await PostgresRows.all(try await run(Prepared<PostgresStatements.LockDeliveries>(Array(Set(deliveryIds)).sorted())),
                                                  PostgresRows.delivery)
-        stored.withLock { memo in for record in records { memo.deliveries[record.id] = record } }
-        return records
+        let known = stored.withLock { memo in
+            for record in records { memo.deliveries[record.id] = record }
+            return Set(memo.dossiers.keys)
+        }
+        let ids = Array(Set(records.filter(needsDossier).map(\.dossierId)).subtracting(known)).sorted()
+        guard !ids.isEmpty else { return }
+        var found: [String: StoredDossier] = [:]
+        for try await row in try await run(Prepared<PostgresStatements.LockDossiers>(ids)) {
+            let (id, text, seq, hash) = try row.decode((String, String, Int, String).self)
+            found[id] = StoredDossier(document: text, head: PreparedSave.Head(seq: seq, hash: hash))
+        }
+        _ = try await load(found, tasks: Prepared<PostgresStatements.TasksOfDossiers>(Array(found.keys)), keeping: true)
     }
 
     /// Records an outcome and gives up the claim on the message.

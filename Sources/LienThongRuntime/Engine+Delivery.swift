@@ -37,10 +37,10 @@ extension Engine {
         try await write(now: now) { tx, commit in
             // The batch's messages, then the dossiers their outcomes change, each read (on PostgreSQL locked, in id
             // order) in one go rather than one round trip per outcome while the others' locks are held.
-            let records = try await tx.prefetch(deliveryIds: Array(Set(outcomes.map(\.id))).sorted())
             let delivered = Set(outcomes.filter { if case .delivered = $0.outcome { true } else { false } }.map(\.id))
-            let touched = records.filter { $0.status == .pending && ($0.taskId != nil || !delivered.contains($0.id)) }.map(\.dossierId)
-            try await tx.prefetch(dossierIds: Array(Set(touched)).sorted())
+            try await tx.prefetch(deliveryIds: Array(Set(outcomes.map(\.id))).sorted()) { record in
+                record.status == .pending && Self.changesDossier(record, delivered: delivered.contains(record.id))
+            }
             for ((id, outcome), jitter) in zip(outcomes, jitters) {
                 try await Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
                                logger: logger, ids: ids, now: now)
@@ -54,10 +54,7 @@ extension Engine {
         guard var record = try await tx.delivery(id: id), record.status == .pending else { return }
         record.progress = DeliveryRules(policy: policy).record(outcome, on: record.progress, now: now, jitter: jitter)
         record.updatedAt = now
-        // A delivered message that is no task's handoff (a citizen message, a portal status) changes nothing in its
-        // dossier and raises no alert (a success only resolves): the dossier is not even read.
-        let needsDossier = record.taskId != nil || record.status != .delivered
-        let dossier = needsDossier ? try await tx.dossier(id: record.dossierId) : nil
+        let dossier = changesDossier(record, delivered: record.status == .delivered) ? try await tx.dossier(id: record.dossierId) : nil
         if var current = dossier {
             switch record.status {
             case .delivered:
@@ -93,6 +90,11 @@ extension Engine {
             Counter(label: "lienthong_dead_letters_total", dimensions: [("agency", record.agency ?? "citizen")]).increment()
         }
     }
+
+    /// Whether an attempt's outcome reads the message's dossier. A delivered message that is no task's handoff (a
+    /// citizen message, a portal status) changes nothing in its dossier and raises no alert (a success only
+    /// resolves), so its dossier is not even read.
+    static func changesDossier(_ record: DeliveryRecord, delivered: Bool) -> Bool { record.taskId != nil || !delivered }
 
     /// A supervisor sends dead letters again, with the same `webhook-id`, and a fresh retry window.
     public func redrive(ids deliveryIds: [String], actor: Actor) async throws -> [DeliveryRecord] {

@@ -35,11 +35,8 @@ struct SQLiteWriteTransaction: StoreTransaction {
     func delivery(id: String) async throws -> DeliveryRecord? { try await step { try $0.delivery(id: id) } }
     func update(_ delivery: DeliveryRecord) async throws { try await step { try $0.update(delivery) } }
     func deadDeliveries(agency: String) async throws -> [DeliveryRecord] { try await step { try $0.deadDeliveries(agency: agency) } }
-    func prefetch(deliveryIds: [String]) async throws -> [DeliveryRecord] {
-        try await step { db in try deliveryIds.compactMap { try db.delivery(id: $0) } }
-    }
     /// The writer reads without round trips (and remembers dossiers itself): nothing to do ahead.
-    func prefetch(dossierIds: [String]) async throws {}
+    func prefetch(deliveryIds: [String], dossiersOf needsDossier: (DeliveryRecord) -> Bool) async throws {}
     func activeAlerts(dossierId: String) async throws -> [AlertRecord] { try await step { try $0.activeAlerts(dossierId: dossierId) } }
     func activeAlert(conditionKey: String) async throws -> AlertRecord? { try await step { try $0.activeAlert(conditionKey: conditionKey) } }
     func alert(id: String) async throws -> AlertRecord? { try await step { try $0.alert(id: id) } }

@@ -77,12 +77,11 @@ public protocol StoreTransaction: Sendable {
     func enqueue(_ deliveries: [DeliveryRecord]) async throws
     func delivery(id: String) async throws -> DeliveryRecord?
     func update(_ delivery: DeliveryRecord) async throws
-    /// Reads these outbox messages at once (PostgreSQL: locks them, in id order, and remembers them for `delivery(id:)`
-    /// in this transaction), so a batch of outcomes costs one round trip for them, not one each.
-    func prefetch(deliveryIds: [String]) async throws -> [DeliveryRecord]
-    /// Loads these dossiers at once for the commands that follow in the transaction (PostgreSQL: locks them in id
-    /// order, and `dossier(id:)` finds them without a round trip); nothing to do where reads cost no round trip.
-    func prefetch(dossierIds: [String]) async throws
+    /// Reads these outbox messages, then the dossiers of those `needsDossier` picks, each set at once, for the
+    /// commands that follow in the transaction (PostgreSQL: locks each set in id order with one statement, and
+    /// `delivery(id:)` and `dossier(id:)` find them without a round trip); nothing to do where reads cost no round
+    /// trip (SQLite).
+    func prefetch(deliveryIds: [String], dossiersOf needsDossier: (DeliveryRecord) -> Bool) async throws
     /// Dead letters of one agency (for a redrive after its outage).
     func deadDeliveries(agency: String) async throws -> [DeliveryRecord]
     func activeAlerts(dossierId: String) async throws -> [AlertRecord]
