@@ -207,7 +207,7 @@ def main():
         wait_for("the tracking form", lambda: browser.js("!!document.getElementById('code')"))
         browser.type("#code", "LT-KHONG-CO")
         browser.press("Enter")
-        wait_for("the 404 page", lambda: "Không tìm thấy hồ sơ" in (browser.js("document.body.innerText") or ""))
+        wait_for("the 404 page", lambda: "Không tìm thấy hồ sơ" in (browser.js("document.body?.innerText ?? ''")))
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/track/LT-KHONG-CO")
             sys.exit("FAIL: an unknown code answered 200")
