@@ -61,7 +61,8 @@ class Browser:
         self.send("Runtime.enable")
         self.send("Emulation.setDeviceMetricsOverride", width=1366, height=900, deviceScaleFactor=1, mobile=False)
 
-    def send(self, method, **params):
+    def send(self, method, tolerate=False, **params):
+        """One DevTools call; `tolerate`: an error answer is returned as None instead of failing the test."""
         self.next_id += 1
         self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
         while True:
@@ -70,6 +71,8 @@ class Browser:
                 self.events.append(message)
             if message.get("id") == self.next_id:
                 if "error" in message:
+                    if tolerate:
+                        return None
                     sys.exit(f"FAIL: DevTools {method}: {message['error']}")
                 return message.get("result", {})
 
@@ -77,6 +80,14 @@ class Browser:
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in result:
             sys.exit(f"FAIL: script error in {expression!r}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def probe(self, expression):
+        """Like `js`, for polling while the page may be navigating: a script error, or a context torn down by the
+        navigation, reads as None (the poll tries again) instead of failing the test."""
+        result = self.send("Runtime.evaluate", tolerate=True, expression=expression, returnByValue=True, awaitPromise=True)
+        if not result or "exceptionDetails" in result:
+            return None
         return result["result"].get("value")
 
     def problems(self):

@@ -196,7 +196,7 @@ def main():
 
         # The citizen's page.
         browser.open(f"http://127.0.0.1:{port}/track/{code}")
-        wait_for("the citizen's page", lambda: browser.js("!!document.querySelector('.agencies')"))
+        wait_for("the citizen's page", lambda: browser.probe("!!document.querySelector('.agencies')"))
         text = browser.js("document.body.innerText")
         for needle in [code, "Đã trả kết quả", "Tư pháp", "Công an", "BHXH", "Đã giải quyết xong", "Hẹn trả kết quả"]:
             assert needle in text, f"the citizen's page lacks {needle!r}"
@@ -204,10 +204,10 @@ def main():
             assert personal not in text, f"personal data on the citizen's page: {personal}"
         shot("track.png", docs=True, full=False)
         browser.open(f"http://127.0.0.1:{port}/track")
-        wait_for("the tracking form", lambda: browser.js("!!document.getElementById('code')"))
+        wait_for("the tracking form", lambda: browser.probe("!!document.getElementById('code')"))
         browser.type("#code", "LT-KHONG-CO")
         browser.press("Enter")
-        wait_for("the 404 page", lambda: "Không tìm thấy hồ sơ" in (browser.js("document.body?.innerText ?? ''")))
+        wait_for("the 404 page", lambda: "Không tìm thấy hồ sơ" in (browser.probe("document.body.innerText") or ""))
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/track/LT-KHONG-CO")
             sys.exit("FAIL: an unknown code answered 200")
