@@ -76,19 +76,19 @@ class Browser:
                     sys.exit(f"FAIL: DevTools {method}: {message['error']}")
                 return message.get("result", {})
 
-    def js(self, expression):
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
+    def js(self, expression, polling=False):
+        """The expression's value. `polling`: the page may be navigating, so a script error, or a context torn down
+        by the navigation, reads as None (the poll tries again) instead of failing the test."""
+        result = self.send("Runtime.evaluate", tolerate=polling, expression=expression, returnByValue=True, awaitPromise=True)
+        if result is None or "exceptionDetails" in result:
+            if polling:
+                return None
             sys.exit(f"FAIL: script error in {expression!r}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
     def probe(self, expression):
-        """Like `js`, for polling while the page may be navigating: a script error, or a context torn down by the
-        navigation, reads as None (the poll tries again) instead of failing the test."""
-        result = self.send("Runtime.evaluate", tolerate=True, expression=expression, returnByValue=True, awaitPromise=True)
-        if not result or "exceptionDetails" in result:
-            return None
-        return result["result"].get("value")
+        """`js` for polling while the page may be navigating."""
+        return self.js(expression, polling=True)
 
     def problems(self):
         """Console errors, uncaught exceptions and Content-Security-Policy reports seen so far."""
