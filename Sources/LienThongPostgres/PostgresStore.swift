@@ -296,4 +296,13 @@ public final class PostgresStore: Store {
         }
         return false
     }
+
+    /// The server fsyncs (`fsync`) and each commit waits for its WAL to be flushed locally (`synchronous_commit`
+    /// anything but `off`).
+    public func commitsAreDurable() async throws -> Bool {
+        for try await durable in try await rows("SELECT current_setting('fsync') = 'on' AND current_setting('synchronous_commit') <> 'off'").decode(Bool.self) {
+            return durable
+        }
+        return false
+    }
 }

@@ -29,7 +29,6 @@ public final class SQLiteStore: Store {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF")
             // Each command's savepoint gets a statement journal: in memory, not a temporary file created,
             // written and deleted per command (that was half of a simulated year's write calls).
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
@@ -44,6 +43,10 @@ public final class SQLiteStore: Store {
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB's pool sets its writer to `synchronous = NORMAL` when it turns WAL on, after `prepareDatabase` ran, so
+        // the mode is set here, after that: with NORMAL a commit is not fsynced, and a power cut could lose
+        // dossiers that were already answered 201 (until 2026-12-04 every commit ran that way).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF") }
         try Migrations.migrator.migrate(pool)
     }
 
@@ -219,5 +222,10 @@ public final class SQLiteStore: Store {
 
     public func isWritable() async -> Bool {
         (try? await transaction { _ in }) != nil
+    }
+
+    /// The writer's `synchronous` mode is FULL (2) or EXTRA (3): WAL commits are fsynced before they return.
+    public func commitsAreDurable() async throws -> Bool {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 0 } >= 2
     }
 }

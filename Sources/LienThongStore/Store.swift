@@ -147,6 +147,9 @@ public protocol Store: TransactionRunner {
     /// Walks every dossier's log; returns the first event that does not chain.
     func verifyEventLog() async throws -> (checked: Int, firstBreak: (event: DossierEvent, reason: EventChain.Break)?)
     func isWritable() async -> Bool
+    /// Whether each commit is on disk before it returns (SQLite: `synchronous` FULL on the writer; PostgreSQL:
+    /// `fsync` on and `synchronous_commit` not off): what every 201 and every recorded callback relies on.
+    func commitsAreDurable() async throws -> Bool
     /// Dossiers received by (procedure, channel), dossiers not yet returned or withdrawn by status, and how many of
     /// those are past due (for /metrics).
     func dossierGauges(now: Date) async throws -> (received: [DossierCount], open: [String: Int], overdue: Int)

@@ -90,6 +90,10 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("lienthong: cannot open the database \(StoreOpening.redacted(path)): \(error)\n".utf8))
             throw ExitCode(75)
         }
+        if (try? await store.commitsAreDurable()) != true {
+            logger.warning("the database does not fsync each commit: a power cut may lose answered dossiers and callbacks",
+                           metadata: ["store": "\(store.kind)"])
+        }
         let engine = setup.engine(store: store, clock: SystemWallClock())
         let transport = AsyncHTTPClientTransport()
         let sink: any CitizenSink

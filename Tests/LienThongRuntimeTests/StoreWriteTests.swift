@@ -8,6 +8,13 @@ import Testing
 
 @Suite("Store writes")
 struct StoreWriteTests {
+    /// Every 201 and every recorded callback is answered after its commit: that commit must be on disk (SQLite's
+    /// pool had silently set its writer to `synchronous = NORMAL`, where a WAL commit is not fsynced).
+    @Test func eachCommitIsOnDiskBeforeItReturns() async throws {
+        let (store, _) = try await Fixtures.temporaryStore()
+        #expect(try await store.commitsAreDurable())
+    }
+
     /// Saving rewrites only the tasks that changed since the transaction read them; a savepoint that rolls back
     /// must not leave the store believing its task write happened.
     @Test func aTaskChangedInARolledBackSavepointIsWrittenAgainLater() async throws {
