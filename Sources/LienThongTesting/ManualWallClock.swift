@@ -8,7 +8,16 @@ public final class ManualWallClock: WallClock {
 
     public init(_ start: Date) { current = Mutex(start) }
 
-    public func now() -> Date { current.withLock { $0 } }
+    /// The instant a task reads instead of the shared one, while it runs `running(at:)`'s body.
+    @TaskLocal static var pinned: Date?
+
+    public func now() -> Date { Self.pinned ?? current.withLock { $0 } }
+
+    /// Runs `body` (and the child tasks it starts) reading `instant` as now, whatever the shared instant does
+    /// meanwhile: a simulation's step keeps its own instant while later steps already run.
+    public func running<T: Sendable>(at instant: Date, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await Self.$pinned.withValue(instant, operation: body)
+    }
 
     public func set(_ date: Date) { current.withLock { $0 = date } }
 

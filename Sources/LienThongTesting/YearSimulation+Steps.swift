@@ -44,8 +44,8 @@ extension YearSimulation {
         }
     }
 
-    /// The next steps (with their delay in working seconds) after `step` left the dossier as it is.
-    func followUps(after step: Step, dossier: Dossier?, random: inout SplitMix) -> [(Double, Step)] {
+    /// The next steps (with their delay in working seconds) after `step`, run at `now`, left the dossier as it is.
+    func followUps(after step: Step, at now: Date, dossier: Dossier?, random: inout SplitMix) -> [(Double, Step)] {
         guard let d = dossier else { return [] }
         let officeDay = calendar.officeDaySeconds
         func minutes(_ low: Int, _ high: Int) -> Double { Double(low * 60) + Double(random.next() % UInt64((high - low) * 60 + 1)) }
@@ -59,7 +59,7 @@ extension YearSimulation {
             let slow = random.unit() < parameters.slowRate
             // Agencies mostly finish within their task's own deadline (20–90 % of the working time left);
             // the slow tail runs 1–3 working days past it.
-            let left = task.dueAt.map { max(600, calendar.workingSeconds(from: clock.now(), to: $0)) } ?? officeDay
+            let left = task.dueAt.map { max(600, calendar.workingSeconds(from: now, to: $0)) } ?? officeDay
             let work = slow ? left + officeDay * (1 + 2 * random.unit()) : left * (0.2 + 0.7 * random.unit())
             if roll < parameters.rejectRate { return [(work, .reject(taskId: taskId, agency: agency))] }
             if roll < parameters.rejectRate + parameters.supplementRate, task.kind == "birth-registration" {
@@ -69,7 +69,6 @@ extension YearSimulation {
         case .finish, .supply:
             if d.status == .readyToReturn { return [(minutes(30, 300), .giveBack(dossierId: d.id))] }
             // Tasks this step started (their upstream task just completed); others already have their turn.
-            let now = clock.now()
             var next = d.tasks.filter { $0.status == .pending && $0.startedAt == now }.map(acknowledge)
             if case .supply(_, let taskId) = step, let task = d.tasks.first(where: { $0.id == taskId }) {
                 next.append((officeDay * (0.2 + 0.5 * random.unit()), .finish(taskId: taskId, agency: task.agency, kind: task.kind)))
@@ -147,9 +146,9 @@ struct StepQueue {
     private var heap: [YearSimulation.Scheduled] = []
     private var counter = 0
 
-    mutating func push(at: Date, _ step: YearSimulation.Step) {
+    mutating func push(at: Date, _ step: YearSimulation.Step, dossier: String?) {
         counter += 1
-        heap.append(.init(at: at, order: counter, step: step))
+        heap.append(.init(at: at, order: counter, step: step, dossier: dossier))
         var i = heap.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
@@ -180,20 +179,38 @@ struct StepQueue {
         return top
     }
 
-    /// The steps due within the same simulated minute as the earliest one (at most `limit`), touching distinct
-    /// dossiers' tasks only once each; nil when nothing is left.
-    mutating func popBatch(limit: Int) -> [YearSimulation.Scheduled]? {
-        guard let first = pop() else { return nil }
-        var batch = [first]
-        let end = first.at.addingTimeInterval(60)
-        while batch.count < limit, let top = heap.first, top.at < end, !Self.isSweep(top), !Self.isSweep(first), let next = pop() {
-            batch.append(next)
-        }
-        return batch
-    }
+    /// The earliest step, left in the queue.
+    var first: YearSimulation.Scheduled? { heap.first }
 
     static func isSweep(_ s: YearSimulation.Scheduled) -> Bool {
         if case .sweep = s.step { return true }
         return false
+    }
+}
+
+/// The steps under way, and which next step may join them. Steps start in time order; a step may start while
+/// earlier ones run when it is due less than `lookahead` after the earliest of them (no step they lead to can
+/// come before it), its dossier has no step running (a dossier's steps commit in their order) and no sweep is
+/// running; a sweep runs alone. (Setting a step of a busy dossier aside, so that later ones may start, made no
+/// difference to a dense day: 30.7 against 30.9 s.)
+struct RunningSteps {
+    private var steps: [Int: YearSimulation.Scheduled] = [:]
+    private var dossiers: Set<String> = []
+
+    func admits(_ next: YearSimulation.Scheduled, limit: Int, lookahead: Double) -> Bool {
+        guard let earliest = steps.values.map(\.at).min() else { return true }
+        guard steps.count < limit, !StepQueue.isSweep(next), !steps.values.contains(where: StepQueue.isSweep),
+              next.at < earliest.addingTimeInterval(lookahead) else { return false }
+        return next.dossier.map { !dossiers.contains($0) } ?? true
+    }
+
+    mutating func start(_ step: YearSimulation.Scheduled) {
+        steps[step.order] = step
+        if let dossier = step.dossier { dossiers.insert(dossier) }
+    }
+
+    mutating func finish(_ step: YearSimulation.Scheduled) {
+        steps[step.order] = nil
+        if let dossier = step.dossier { dossiers.remove(dossier) }
     }
 }
