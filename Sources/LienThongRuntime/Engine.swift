@@ -50,12 +50,14 @@ public final class Engine: Sendable {
     /// A decision made ready to write: the portal's status message added, the rows encoded, the outbox messages
     /// rendered. Pure CPU work, so a command whose decision does not depend on the store (intake) prepares it
     /// before its transaction, off SQLite's single writer. `head`: chain the events now, after this head.
+    /// `changedFrom`: the stored dossier the decision was taken on (the tasks it changed are encoded now); without
+    /// it, a chained decision encodes all its tasks (a new dossier's).
     static func prepare(_ decision: Decision, workflow: Workflow, renderer: MessageRenderer, ids: any IdentifierSource, now: Date,
-                        chainingAfter head: PreparedSave.Head? = nil) throws -> PreparedDecision {
+                        chainingAfter head: PreparedSave.Head? = nil, changedFrom base: Dossier? = nil) throws -> PreparedDecision {
         var decision = decision
         if let sync = workflow.portalSync(&decision.dossier) { decision.messages.append(sync) }
         let save = try PreparedSave(decision.dossier, events: decision.events, alertTimer: workflow.nextAlertInstant(decision.dossier, after: now),
-                                    after: head, encodingTasks: head != nil)
+                                    after: head, encodingTasks: head != nil && base == nil, changedFrom: base?.tasks)
         return PreparedDecision(save: save, deliveries: decision.messages.map { renderer.record($0, id: ids.messageId(), dossier: decision.dossier, now: now) })
     }
 
@@ -169,12 +171,13 @@ public final class Engine: Sendable {
     public func wardCommand(dossierId: String, actor: Actor,
                             _ command: @Sendable @escaping (Workflow, Dossier, Date) throws -> Decision) async throws -> Dossier {
         let now = clock.now()
-        let workflow = self.workflow
+        let workflow = self.workflow, ids = self.ids
+        let early = earlyDecision(store.lastWritten(dossierId: dossierId), now: now) { try command(workflow, $0, now) }
         let dossier = try await write(now: now) { tx, commit in
             let current = try await Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
-            let decision = try command(workflow, current, now)
-            try await commit(decision)
-            return decision.dossier
+            return try await Self.decide(current, early: early, tx, commit: commit, workflow: workflow, ids: ids, now: now) {
+                try command(workflow, current, now)
+            }.dossier
         }
         logger.info("ward command applied", metadata: ["dossier.id": "\(dossierId)", "dossier.status": "\(dossier.status.rawValue)"])
         return dossier
@@ -226,8 +229,15 @@ public final class Engine: Sendable {
         case .failure(let failure): throw DomainError.validation(failure)
         }
         let agency = actor.agency ?? ""
+        let ids = self.ids
+        let early = store.groupsCommits ? earlyDecision(await store.lastWritten(dossierOfTask: taskId), now: now) {
+            try workflow.agencyEvent(input, taskId: taskId, in: $0, actor: actor, now: now)
+        } : nil
         let outcome = try await write(now: now) { tx, commit -> (AgencyTask, Dossier, Bool) in
-            guard let dossierId = try await tx.dossierId(forTask: taskId) else { throw DomainError.notFound("task \(taskId)") }
+            // A task stays in the dossier it was created in.
+            var found = early?.base.id
+            if found == nil { found = try await tx.dossierId(forTask: taskId) }
+            guard let dossierId = found else { throw DomainError.notFound("task \(taskId)") }
             let dossier = try await Self.load(tx, id: dossierId, actor: actor, workflow: workflow, now: now, commit: commit)
             guard let task = dossier.tasks.first(where: { $0.id == taskId }) else { throw DomainError.notFound("task \(taskId)") }
             guard task.agency == agency else { throw DomainError.forbidden("task \(taskId) belongs to another agency") }
@@ -237,8 +247,9 @@ public final class Engine: Sendable {
                 }
                 return (task, dossier, true)
             }
-            let decision = try workflow.agencyEvent(input, taskId: taskId, in: dossier, actor: actor, now: now)
-            try await commit(decision)
+            let decision = try await Self.decide(dossier, early: early, tx, commit: commit, workflow: workflow, ids: ids, now: now) {
+                try workflow.agencyEvent(input, taskId: taskId, in: dossier, actor: actor, now: now)
+            }
             try await tx.recordAgencyEvent(agency: agency, eventId: input.eventId, taskId: taskId, requestHash: hash, at: now)
             let updated = decision.dossier.tasks.first { $0.id == taskId } ?? task
             return (updated, decision.dossier, false)

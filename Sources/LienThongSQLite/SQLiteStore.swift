@@ -216,6 +216,17 @@ public final class SQLiteStore: Store {
 
     public var groupsCommits: Bool { true }
 
+    public func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)? {
+        dossiers.peek(dossierId).map { ($0.dossier, $0.head) }
+    }
+
+    public func lastWritten(dossierOfTask taskId: String) async -> (dossier: Dossier, head: PreparedSave.Head)? {
+        let dossierId = try? await pool.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT dossier_id FROM task WHERE id = ?"), arguments: [taskId])
+        }
+        return dossierId.flatMap { lastWritten(dossierId: $0) }
+    }
+
     /// One process writes this file: there is nothing to watch.
     public func watchChanges(_ onChange: @Sendable @escaping () -> Void) async throws {}
     public var kind: String { "sqlite" }

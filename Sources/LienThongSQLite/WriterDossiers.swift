@@ -73,6 +73,9 @@ final class WriterDossiers: Sendable {
         }
     }
 
+    /// The entry, without marking it used (for readers outside the writer).
+    func peek(_ id: String) -> Entry? { state.withLock { $0.young[id] ?? $0.old[id] } }
+
     func set(_ id: String, _ entry: Entry) {
         state.withLock { s in
             let previous = s.young[id] ?? s.old.removeValue(forKey: id)

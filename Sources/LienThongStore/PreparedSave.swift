@@ -37,13 +37,16 @@ public struct PreparedSave: Sendable {
 
     /// `alertTimer`: when an alert condition may start to hold (see `StoreTransaction.save`). `head`: chain the
     /// events now, after this head (`.genesis` for a new dossier). `encodingTasks`: encode every task now (a new
-    /// dossier's, all to be written) rather than leave the store to encode those that changed.
-    public init(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?, after head: Head? = nil, encodingTasks: Bool = false) throws {
+    /// dossier's, all to be written) rather than leave the store to encode those that changed; `changedFrom`:
+    /// encode now the tasks that differ from these (a stored dossier's, as the decision found them).
+    public init(_ dossier: Dossier, events: [NewEvent], alertTimer: Date?, after head: Head? = nil, encodingTasks: Bool = false,
+                changedFrom base: [AgencyTask]? = nil) throws {
         var document = dossier
         document.tasks = []
+        let encoded = encodingTasks ? dossier.tasks : base.map { base in dossier.tasks.filter { !base.contains($0) } } ?? []
         self.init(dossier: dossier, events: events, timerAt: [dossier.nextTimerAt, alertTimer].compactMap { $0 }.min(),
                   head: head, document: try Codec.encode(document),
-                  taskDocuments: encodingTasks ? try Dictionary(uniqueKeysWithValues: dossier.tasks.map { ($0.id, try Codec.encode($0)) }) : [:])
+                  taskDocuments: try Dictionary(uniqueKeysWithValues: encoded.map { ($0.id, try Codec.encode($0)) }))
     }
 
     private init(dossier: Dossier, events: [NewEvent], timerAt: Date?, head: Head?, document: String, taskDocuments: [String: String]) {

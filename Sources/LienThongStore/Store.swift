@@ -168,6 +168,17 @@ public protocol Store: TransactionRunner {
     /// Calls `onChange` after each commit made by another process sharing the database, until cancelled;
     /// returns at once where no other process can write (SQLite).
     func watchChanges(_ onChange: @Sendable @escaping () -> Void) async throws
+    /// The dossier as the store's single writer last read or wrote it (in its current transaction, maybe not
+    /// committed), with its log's head; nil when not remembered, or where commands do not share one writer. A
+    /// command may decide on it before its transaction, which then checks it still finds that very dossier.
+    func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)?
+    /// The same for the dossier a task belongs to.
+    func lastWritten(dossierOfTask taskId: String) async -> (dossier: Dossier, head: PreparedSave.Head)?
+}
+
+extension Store {
+    public func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
+    public func lastWritten(dossierOfTask taskId: String) async -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
 }
 
 /// JSON documents and timestamps as both backends store them: documents with sorted keys and dates in Unix
