@@ -230,9 +230,9 @@ public final class Engine: Sendable {
         }
         let agency = actor.agency ?? ""
         let ids = self.ids
-        let early = store.groupsCommits ? earlyDecision(await store.lastWritten(dossierOfTask: taskId), now: now) {
+        let early = earlyDecision(store.lastWritten(dossierOfTask: taskId), now: now) {
             try workflow.agencyEvent(input, taskId: taskId, in: $0, actor: actor, now: now)
-        } : nil
+        }
         let outcome = try await write(now: now) { tx, commit -> (AgencyTask, Dossier, Bool) in
             // A task stays in the dossier it was created in.
             var found = early?.base.id

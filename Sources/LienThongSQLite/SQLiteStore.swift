@@ -220,11 +220,8 @@ public final class SQLiteStore: Store {
         dossiers.peek(dossierId).map { ($0.dossier, $0.head) }
     }
 
-    public func lastWritten(dossierOfTask taskId: String) async -> (dossier: Dossier, head: PreparedSave.Head)? {
-        let dossierId = try? await pool.read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT dossier_id FROM task WHERE id = ?"), arguments: [taskId])
-        }
-        return dossierId.flatMap { lastWritten(dossierId: $0) }
+    public func lastWritten(dossierOfTask taskId: String) -> (dossier: Dossier, head: PreparedSave.Head)? {
+        dossiers.peek(dossierOfTask: taskId).map { ($0.dossier, $0.head) }
     }
 
     /// One process writes this file: there is nothing to watch.

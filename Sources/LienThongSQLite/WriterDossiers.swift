@@ -29,6 +29,9 @@ final class WriterDossiers: Sendable {
     private struct State {
         var young: [String: Entry] = [:]
         var old: [String: Entry] = [:]
+        /// The dossier of each task of the entries of each generation (a task never changes dossier).
+        var youngTasks: [String: String] = [:]
+        var oldTasks: [String: String] = [:]
         /// What each `set` of the current transaction replaced, oldest first.
         var undo: [(id: String, previous: Entry?)] = []
         var dataVersion: Int?
@@ -76,6 +79,11 @@ final class WriterDossiers: Sendable {
     /// The entry, without marking it used (for readers outside the writer).
     func peek(_ id: String) -> Entry? { state.withLock { $0.young[id] ?? $0.old[id] } }
 
+    /// The entry of the dossier a task belongs to, the same way.
+    func peek(dossierOfTask taskId: String) -> Entry? {
+        state.withLock { s in (s.youngTasks[taskId] ?? s.oldTasks[taskId]).flatMap { s.young[$0] ?? s.old[$0] } }
+    }
+
     func set(_ id: String, _ entry: Entry) {
         state.withLock { s in
             let previous = s.young[id] ?? s.old.removeValue(forKey: id)
@@ -88,7 +96,10 @@ final class WriterDossiers: Sendable {
         if s.young.count >= generation, s.young[id] == nil {
             s.old = s.young
             s.young = [:]
+            s.oldTasks = s.youngTasks
+            s.youngTasks = [:]
         }
         s.young[id] = entry
+        for task in entry.dossier.tasks where s.youngTasks[task.id] == nil { s.youngTasks[task.id] = id }
     }
 }

@@ -173,12 +173,12 @@ public protocol Store: TransactionRunner {
     /// command may decide on it before its transaction, which then checks it still finds that very dossier.
     func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)?
     /// The same for the dossier a task belongs to.
-    func lastWritten(dossierOfTask taskId: String) async -> (dossier: Dossier, head: PreparedSave.Head)?
+    func lastWritten(dossierOfTask taskId: String) -> (dossier: Dossier, head: PreparedSave.Head)?
 }
 
 extension Store {
     public func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
-    public func lastWritten(dossierOfTask taskId: String) async -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
+    public func lastWritten(dossierOfTask taskId: String) -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
 }
 
 /// JSON documents and timestamps as both backends store them: documents with sorted keys and dates in Unix

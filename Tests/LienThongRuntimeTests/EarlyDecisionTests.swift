@@ -52,6 +52,10 @@ struct EarlyDecisionTests {
         let stored = try #require(try await h.store.dossier(id: dossier.id))
         #expect(stored.tasks[0].status == .acknowledged)
         #expect(try await h.store.verifyEventLog().firstBreak == nil)
-        if h.store.groupsCommits { #expect(h.store.lastWritten(dossierId: dossier.id)?.dossier.tasks[0].status == .acknowledged) }
+        if h.store.groupsCommits {
+            #expect(h.store.lastWritten(dossierId: dossier.id)?.dossier.tasks[0].status == .acknowledged)
+            // Found by any of its tasks, too (an agency event names only its task).
+            #expect(h.store.lastWritten(dossierOfTask: dossier.tasks[2].id)?.dossier.id == dossier.id)
+        }
     }
 }
