@@ -15,11 +15,12 @@ extension Engine {
         let prepared: PreparedDecision
     }
 
-    /// A decision on the remembered dossier, prepared; nil when there is nothing remembered, a timed rule is
-    /// due on it (its transaction applies that first), or `decide` refuses (its transaction says why).
+    /// A decision on the remembered dossier, prepared; nil when there is nothing remembered (always so on
+    /// PostgreSQL, see `Store.lastWritten`), a timed rule is due on it (its transaction applies that first), or
+    /// `decide` refuses (its transaction says why).
     func earlyDecision(_ remembered: (dossier: Dossier, head: PreparedSave.Head)?, now: Date,
                        _ decide: (Dossier) throws -> Decision) -> EarlyDecision? {
-        guard store.groupsCommits, let (base, head) = remembered, workflow.applyTimers(base, now: now) == nil,
+        guard let (base, head) = remembered, workflow.applyTimers(base, now: now) == nil,
               let decision = try? decide(base),
               let prepared = try? Self.prepare(decision, workflow: workflow, renderer: renderer, ids: ids, now: now,
                                                chainingAfter: head, changedFrom: base) else { return nil }

@@ -48,8 +48,9 @@ public final class Engine: Sendable {
     }
 
     /// A decision made ready to write: the portal's status message added, the rows encoded, the outbox messages
-    /// rendered. Pure CPU work, so a command whose decision does not depend on the store (intake) prepares it
-    /// before its transaction, off SQLite's single writer. `head`: chain the events now, after this head.
+    /// rendered. Pure CPU work, so a command whose decision does not depend on the store (intake), or one decided
+    /// early (`earlyDecision`), prepares it before its transaction, off SQLite's single writer. `head`: chain the
+    /// events now, after this head.
     /// `changedFrom`: the stored dossier the decision was taken on (the tasks it changed are encoded now); without
     /// it, a chained decision encodes all its tasks (a new dossier's).
     static func prepare(_ decision: Decision, workflow: Workflow, renderer: MessageRenderer, ids: any IdentifierSource, now: Date,
