@@ -20,6 +20,8 @@ public final class GroupCommitter: Service, Sendable {
     private let store: any TransactionRunner
     private let maxBatch: Int
     private let state = Mutex<(queue: [Job], draining: Bool, serviceRunning: Bool, handedOff: Bool)>(([], false, false, false))
+    /// Transactions committed (or attempted) and the commands they held, since start.
+    private let totals = Mutex<(batches: Int, commands: Int)>((0, 0))
     /// Rung when a leader hands the rest of the queue over to the service.
     private let drainBell = Doorbell()
 
@@ -30,6 +32,9 @@ public final class GroupCommitter: Service, Sendable {
 
     /// Whether the drain service is running (leaders hand the rest of the queue to it).
     public var runsAsService: Bool { state.withLock { $0.serviceRunning } }
+
+    /// Batches run and the commands in them, since start: their ratio is how much each commit was shared.
+    public var batchTotals: (batches: Int, commands: Int) { totals.withLock { $0 } }
 
     /// Commands waiting for the next batch.
     public var queueDepth: Int { state.withLock { $0.queue.count } }
@@ -93,6 +98,7 @@ public final class GroupCommitter: Service, Sendable {
             s.queue.removeFirst(taken.count)
             return taken
         }
+        totals.withLock { $0 = ($0.batches + 1, $0.commands + batch.count) }
         do {
             try await store.transaction { tx in
                 for job in batch { await job.run(tx) }

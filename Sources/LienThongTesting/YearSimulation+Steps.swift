@@ -141,14 +141,19 @@ public struct SplitMix: RandomNumberGenerator, Sendable {
     public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
-/// Scheduled steps in time order (a binary min-heap; ties keep insertion order).
+/// Scheduled steps in time order (a binary min-heap; ties keep the order they were scheduled in).
 struct StepQueue {
     private var heap: [YearSimulation.Scheduled] = []
     private var counter = 0
 
     mutating func push(at: Date, _ step: YearSimulation.Step, dossier: String?) {
         counter += 1
-        heap.append(.init(at: at, order: counter, step: step, dossier: dossier))
+        put(.init(at: at, order: counter, step: step, dossier: dossier))
+    }
+
+    /// Puts back a step taken out earlier, in its old place.
+    mutating func put(_ scheduled: YearSimulation.Scheduled) {
+        heap.append(scheduled)
         var i = heap.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
@@ -181,36 +186,57 @@ struct StepQueue {
 
     /// The earliest step, left in the queue.
     var first: YearSimulation.Scheduled? { heap.first }
-
-    static func isSweep(_ s: YearSimulation.Scheduled) -> Bool {
-        if case .sweep = s.step { return true }
-        return false
-    }
 }
 
-/// The steps under way, and which next step may join them. Steps start in time order; a step may start while
-/// earlier ones run when it is due less than `lookahead` after the earliest of them (no step they lead to can
-/// come before it), its dossier has no step running (a dossier's steps commit in their order) and no sweep is
-/// running; a sweep runs alone. (Setting a step of a busy dossier aside, so that later ones may start, made no
-/// difference to a dense day: 30.7 against 30.9 s.)
-struct RunningSteps {
-    private var steps: [Int: YearSimulation.Scheduled] = [:]
-    private var dossiers: Set<String> = []
+/// Which scheduled step may start now. Steps of different dossiers do not act on each other, so they run
+/// concurrently, as a service receives its requests; only the timer sweep looks at every dossier. So:
+/// - a dossier's steps run one at a time, in their time order (a step of a dossier with a step under way is
+///   set aside until that one is done, and later steps of other dossiers start meanwhile);
+/// - a sweep starts when every step due before it is done and runs alone: it finds the database as it was at its
+///   instant, and no step due after it starts before it is done.
+/// Each step still runs at its own simulated instant (`ManualWallClock.running(at:)`).
+struct StepScheduler {
+    private var queue = StepQueue()
+    private var running: [Int: YearSimulation.Scheduled] = [:]
+    private var busyDossiers: Set<String> = []
+    /// Steps of dossiers with a step under way, in time order.
+    private var setAside: [String: [YearSimulation.Scheduled]] = [:]
 
-    func admits(_ next: YearSimulation.Scheduled, limit: Int, lookahead: Double) -> Bool {
-        guard let earliest = steps.values.map(\.at).min() else { return true }
-        guard steps.count < limit, !StepQueue.isSweep(next), !steps.values.contains(where: StepQueue.isSweep),
-              next.at < earliest.addingTimeInterval(lookahead) else { return false }
-        return next.dossier.map { !dossiers.contains($0) } ?? true
-    }
+    mutating func schedule(at: Date, _ step: YearSimulation.Step, dossier: String?) { queue.push(at: at, step, dossier: dossier) }
 
-    mutating func start(_ step: YearSimulation.Scheduled) {
-        steps[step.order] = step
-        if let dossier = step.dossier { dossiers.insert(dossier) }
+    /// The next step to start now (counted as running until `finish`), or nil: none may start yet, or none is left.
+    mutating func next(limit: Int) -> YearSimulation.Scheduled? {
+        if running.values.contains(where: \.isSweep) { return nil }
+        while let head = queue.first {
+            if head.isSweep {
+                guard running.isEmpty else { return nil }
+            } else {
+                guard running.count < limit else { return nil }
+                if let dossier = head.dossier, busyDossiers.contains(dossier) {
+                    _ = queue.pop()
+                    setAside[dossier, default: []].append(head)
+                    continue
+                }
+            }
+            _ = queue.pop()
+            running[head.order] = head
+            if let dossier = head.dossier { busyDossiers.insert(dossier) }
+            return head
+        }
+        return nil
     }
 
     mutating func finish(_ step: YearSimulation.Scheduled) {
-        steps[step.order] = nil
-        if let dossier = step.dossier { dossiers.remove(dossier) }
+        running[step.order] = nil
+        guard let dossier = step.dossier else { return }
+        busyDossiers.remove(dossier)
+        for waiting in setAside.removeValue(forKey: dossier) ?? [] { queue.put(waiting) }
+    }
+}
+
+extension YearSimulation.Scheduled {
+    var isSweep: Bool {
+        if case .sweep = step { return true }
+        return false
     }
 }

@@ -8,8 +8,8 @@ import LienThongStore
 /// office hours of every working day, agencies that acknowledge within the hour and mostly finish within their
 /// task's deadline (with a slow tail past it), 2 % rejections (the ward corrects and resubmits) and 5 % supplements (the ward
 /// supplies them), the ward returning each result within hours, and the timer service's sweep every simulated
-/// half hour. Steps run concurrently as far as causality allows (see `RunningSteps`), so group commit batches
-/// them; each runs at its own simulated instant.
+/// half hour. Steps of different dossiers run concurrently, a dossier's steps in order and each sweep alone
+/// (see `StepScheduler`), so group commit batches them; each runs at its own simulated instant.
 public struct YearSimulation: Sendable {
     public struct Parameters: Sendable {
         public var dossiers: Int
@@ -76,11 +76,6 @@ public struct YearSimulation: Sendable {
         var dossier: String?
     }
 
-    /// Working seconds between a step and any step it leads to, at least (`followUps` is held to it): a step
-    /// due less than this after the earliest one still running cannot be preceded by a step not yet scheduled,
-    /// so it may start now.
-    static let shortestFollowUp: Double = 120
-
     let parameters: Parameters
     let engine: Engine
     let clock: ManualWallClock
@@ -122,36 +117,33 @@ public struct YearSimulation: Sendable {
 
     public func run() async throws -> Report {
         var random = SplitMix(seed: parameters.seed)
-        var queue = StepQueue()
+        var scheduler = StepScheduler()
         let days = workingDaysOfYear()
         let arrivals = arrivals(days: days, random: &random)
-        for (n, at) in arrivals.enumerated() { queue.push(at: at, .intake(n), dossier: nil) }
+        for (n, at) in arrivals.enumerated() { scheduler.schedule(at: at, .intake(n), dossier: nil) }
         if let first = arrivals.first, let last = arrivals.last {
             var sweep = first
             while sweep < last.addingTimeInterval(20 * 86_400) {
-                queue.push(at: sweep, .sweep, dossier: nil)
+                scheduler.schedule(at: sweep, .sweep, dossier: nil)
                 sweep = sweep.addingTimeInterval(1800)
             }
         }
         let started = ContinuousClock.now
         var commands = 0, rejections = 0, supplements = 0
-        var running = RunningSteps()
         try await withThrowingTaskGroup(of: (Scheduled, Dossier?).self) { group in
             while true {
-                while let next = queue.first, running.admits(next, limit: parameters.concurrency, lookahead: Self.shortestFollowUp) {
-                    _ = queue.pop()
-                    running.start(next)
+                while let next = scheduler.next(limit: parameters.concurrency) {
                     clock.set(max(clock.now(), next.at))
                     group.addTask { [self] in (next, try await clock.running(at: next.at) { try await self.perform(next.step) }) }
                 }
-                // Nothing running means nothing was admitted, so the queue is empty: the year is over.
+                // Nothing running means nothing could start, so nothing is left: the year is over.
                 guard let (done, dossier) = try await group.next() else { break }
-                running.finish(done)
+                scheduler.finish(done)
                 if case .sweep = done.step {} else { commands += 1 }
                 if case .reject = done.step { rejections += 1 }
                 if case .askSupplement = done.step { supplements += 1 }
                 for (delay, next) in followUps(after: done.step, at: done.at, dossier: dossier, random: &random) {
-                    queue.push(at: calendar.addingWorkingSeconds(max(delay, Self.shortestFollowUp), to: done.at), next, dossier: dossier?.id)
+                    scheduler.schedule(at: calendar.addingWorkingSeconds(delay, to: done.at), next, dossier: dossier?.id)
                 }
             }
         }

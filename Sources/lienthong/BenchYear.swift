@@ -52,6 +52,9 @@ extension Bench {
             out["wallSeconds"] = .number((report.wallSeconds * 10).rounded() / 10)
             out["commandsPerSecond"] = .number((Double(report.commands) / report.wallSeconds).rounded())
             out["eventsPerSecond"] = .number((Double(report.events) / report.wallSeconds).rounded())
+            let totals = engine.committer.batchTotals
+            out["commits"] = .number(Double(totals.batches))
+            out["commandsPerCommit"] = .number((Double(totals.commands) / Double(max(1, totals.batches)) * 10).rounded() / 10)
             out["databaseBytes"] = .number(Double(size))
             // The whole year at this cost per dossier (equal to wallSeconds when the whole year was run).
             out["yearWallSecondsEstimate"] = .number((report.wallSeconds * Double(dossiers) / Double(max(1, report.dossiers))).rounded())
