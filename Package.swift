@@ -149,7 +149,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LienThongRuntimeTests",
-            dependencies: ["LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongDemo", "LienThongTesting"],
+            dependencies: ["LienThongCore", "LienThongStore", "LienThongSQLite", "LienThongRuntime", "LienThongDemo", "LienThongTesting",
+                           // Migration tests write a database as an older schema left it.
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -296,6 +296,35 @@ enum Migrations {
             // A dossier's latest portal message (portal-sync) and its pending ones (a newer message supersedes them).
             try db.execute(sql: "CREATE INDEX delivery_portal ON delivery(dossier_id, position) WHERE kind = 'portal.status'")
         }
+        migrator.registerMigration("v9-event-log-in-append-order") { db in
+            // The log was keyed by (dossier_id, seq), so each command's events went into the middle of the table, on
+            // their dossier's page, and a full page split into its neighbours: some 4 pages written per event in a
+            // simulated day. Rows now go in append order (commands of one commit share the last pages); the key
+            // is a small unique index. Existing events keep their order by time.
+            try db.execute(sql: """
+                CREATE TABLE event_v9 (
+                  position INTEGER PRIMARY KEY,
+                  dossier_id TEXT NOT NULL REFERENCES dossier(id),
+                  seq INTEGER NOT NULL CHECK (seq >= 1),
+                  at INTEGER NOT NULL,
+                  actor TEXT NOT NULL,
+                  type TEXT NOT NULL,
+                  task_id TEXT,
+                  data TEXT NOT NULL CHECK (json_valid(data)),
+                  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+                  hash TEXT NOT NULL CHECK (length(hash) = 64)
+                );
+                INSERT INTO event_v9 (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
+                  SELECT dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash FROM event ORDER BY at, dossier_id, seq;
+                DROP TABLE event;
+                ALTER TABLE event_v9 RENAME TO event;
+                CREATE UNIQUE INDEX event_dossier_seq ON event(dossier_id, seq);
+                CREATE TRIGGER event_append_only_update BEFORE UPDATE ON event
+                  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                CREATE TRIGGER event_append_only_delete BEFORE DELETE ON event
+                  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

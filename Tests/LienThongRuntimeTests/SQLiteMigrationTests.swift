@@ -1,0 +1,54 @@
+import Foundation
+import GRDB
+@testable import LienThongSQLite
+import Testing
+
+/// Migrations that rebuild a table keep what it held (SQLite only: PostgreSQL's schema has its own migrations).
+@Suite("SQLite migrations")
+struct SQLiteMigrationTests {
+    static func hash(_ c: Character) -> String { String(repeating: c, count: 64) }
+
+    @Test func theEventLogKeepsEveryEventItsOrderAndItsGuardWhenItMovesToAppendOrder() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v8-portal-messages-by-dossier")
+        try await old.write { db in
+            for id in ["hs_a", "hs_b"] {
+                try db.execute(sql: """
+                    INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, duplicate_key, document,
+                                         head_seq, head_hash, created_at, updated_at)
+                    VALUES (?, ?, 'birth-3in1', '00004', 'in-progress', 0, 0, ?, '{}', 2, ?, 0, 0)
+                    """, arguments: [id, "LT-" + id, "key-" + id, Self.hash("f")])
+            }
+            // Written in time order across dossiers, as the service writes them.
+            for (dossier, seq, at) in [("hs_b", 1, 100), ("hs_a", 1, 200), ("hs_a", 2, 300), ("hs_b", 2, 400)] {
+                try db.execute(sql: """
+                    INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
+                    VALUES (?, ?, ?, '{"role":"system"}', 'test', NULL, ?, ?, ?)
+                    """, arguments: [dossier, seq, at, "{\"n\":\(at)}", Self.hash("0"), Self.hash(Character(String(seq)))])
+            }
+        }
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        let a = try await store.events(dossierId: "hs_a"), b = try await store.events(dossierId: "hs_b")
+        #expect(a.map(\.seq) == [1, 2] && a.map(\.dataJSON) == ["{\"n\":200}", "{\"n\":300}"])
+        #expect(b.map(\.seq) == [1, 2] && b.map(\.atMillis) == [100, 400])
+        #expect(try await store.eventCount() == 4)
+
+        let raw = try DatabaseQueue(path: path)
+        defer { try? raw.close() }
+        let order = try await raw.read { db in try Int.fetchAll(db, sql: "SELECT at FROM event ORDER BY position") }
+        #expect(order == [100, 200, 300, 400], "existing events keep their order by time")
+        await #expect(throws: DatabaseError.self) {
+            try await raw.write { db in try db.execute(sql: "UPDATE event SET data = '{}' WHERE dossier_id = 'hs_a'") }
+        }
+        // The key stays unique: a second event 1 of a dossier is refused.
+        await #expect(throws: DatabaseError.self) {
+            try await raw.write { db in try db.execute(sql: "INSERT INTO event (dossier_id, seq, at, actor, type, data, prev_hash, hash) SELECT dossier_id, seq, at, actor, type, data, prev_hash, hash FROM event LIMIT 1") }
+        }
+    }
+}
