@@ -296,11 +296,21 @@ enum Migrations {
             // A dossier's latest portal message (portal-sync) and its pending ones (a newer message supersedes them).
             try db.execute(sql: "CREATE INDEX delivery_portal ON delivery(dossier_id, position) WHERE kind = 'portal.status'")
         }
-        migrator.registerMigration("v9-event-log-in-append-order") { db in
+        // Foreign keys stay on (each copied event's dossier is checked as it is inserted) instead of a check of the
+        // whole database afterwards: 14 s on a file of 1 M dossiers.
+        migrator.registerMigration("v9-event-log-in-append-order", foreignKeyChecks: .immediate) { db in
             // The log was keyed by (dossier_id, seq), so each command's events went into the middle of the table, on
             // their dossier's page, and a full page split into its neighbours: some 4 pages written per event in a
             // simulated day. Rows now go in append order (commands of one commit share the last pages); the key
-            // is a small unique index. Existing events keep their order by time.
+            // is a small unique index. Existing events are copied in key order, which is the old table's own order,
+            // so nothing is sorted (by time, a 1 M-dossier file sorted 2 M events in memory: 1.9 GB): each dossier's
+            // events stay together and in order, and dossier ids are time-ordered.
+            // Debian builds SQLite with SECURE_DELETE: dropping the old table would zero each of its pages, and the
+            // savepoint would keep every page's old content in memory (1.8 GB for 2 M events). Its rows are all in
+            // the new table, so the pages are freed without being overwritten.
+            let secureDelete = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 1
+            try db.execute(sql: "PRAGMA secure_delete = FAST")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = \(secureDelete == 2 ? "FAST" : String(secureDelete))") }
             try db.execute(sql: """
                 CREATE TABLE event_v9 (
                   position INTEGER PRIMARY KEY,
@@ -315,7 +325,7 @@ enum Migrations {
                   hash TEXT NOT NULL CHECK (length(hash) = 64)
                 );
                 INSERT INTO event_v9 (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
-                  SELECT dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash FROM event ORDER BY at, dossier_id, seq;
+                  SELECT dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash FROM event ORDER BY dossier_id, seq;
                 DROP TABLE event;
                 ALTER TABLE event_v9 RENAME TO event;
                 CREATE UNIQUE INDEX event_dossier_seq ON event(dossier_id, seq);

@@ -42,7 +42,7 @@ struct SQLiteMigrationTests {
         let raw = try DatabaseQueue(path: path)
         defer { try? raw.close() }
         let order = try await raw.read { db in try Int.fetchAll(db, sql: "SELECT at FROM event ORDER BY position") }
-        #expect(order == [100, 200, 300, 400], "existing events keep their order by time")
+        #expect(order == [200, 300, 100, 400], "copied in the old key order: each dossier's events together, in order")
         await #expect(throws: DatabaseError.self) {
             try await raw.write { db in try db.execute(sql: "UPDATE event SET data = '{}' WHERE dossier_id = 'hs_a'") }
         }
