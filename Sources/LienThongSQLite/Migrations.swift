@@ -303,8 +303,7 @@ enum Migrations {
             // their dossier's page, and a full page split into its neighbours: some 4 pages written per event in a
             // simulated day. Rows now go in append order (commands of one commit share the last pages); the key
             // is a small unique index. Existing events are copied in key order, which is the old table's own order,
-            // so nothing is sorted (by time, a 1 M-dossier file sorted 2 M events in memory: 1.9 GB): each dossier's
-            // events stay together and in order, and dossier ids are time-ordered.
+            // so nothing is sorted: each dossier's events stay together and in order, and dossier ids are time-ordered.
             // Debian builds SQLite with SECURE_DELETE: dropping the old table would zero each of its pages, and the
             // savepoint would keep every page's old content in memory (1.8 GB for 2 M events). Its rows are all in
             // the new table, so the pages are freed without being overwritten.
