@@ -26,6 +26,9 @@ public struct DeliveryWorker: Service {
     let timeout: TimeInterval
     let batchSize: Int
     let concurrency: Int
+    /// Sends in flight to one receiver at most (AsyncHTTPClient's connections per host), so a slow one cannot take
+    /// every slot.
+    let perReceiver = 8
     /// Outcomes recorded per transaction.
     let recordBatch = 64
     let logger: Logger
@@ -65,52 +68,118 @@ public struct DeliveryWorker: Service {
                                     body: body, timeout: timeout)
     }
 
-    /// Sends every message due now (up to one batch), `concurrency` at a time; returns how many were tried.
+    /// Sends every message due now (up to one batch), `concurrency` at a time, and records their outcomes; returns
+    /// how many were tried. One step of the outbox for tests and tools; `run` keeps sends going without batches.
     @discardableResult
     public func runOnce() async throws -> Int {
         let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: batchSize)
-        try await withThrowingTaskGroup(of: (id: String, outcome: DeliveryOutcome).self) { group in
-            var inFlight = 0
-            var finished: [(id: String, outcome: DeliveryOutcome)] = []
-            func collect(_ result: (id: String, outcome: DeliveryOutcome)?) async throws {
-                guard let result else { return }
-                finished.append(result)
-                // Outcomes share a commit; a crash before it only means those messages are sent again.
-                if finished.count >= recordBatch {
-                    try await engine.recordDeliveries(finished)
-                    finished.removeAll(keepingCapacity: true)
-                }
-            }
-            for record in due {
-                if inFlight == concurrency {
-                    try await collect(try await group.next())
-                    inFlight -= 1
-                }
+        var outcomes: [(id: String, outcome: DeliveryOutcome)] = []
+        await withTaskGroup(of: (id: String, outcome: DeliveryOutcome).self) { group in
+            for (n, record) in due.enumerated() {
+                if n >= concurrency, let result = await group.next() { outcomes.append(result) }
                 group.addTask { (record.id, await attempt(record)) }
-                inFlight += 1
             }
-            while let result = try await group.next() { try await collect(result) }
-            try await engine.recordDeliveries(finished)
+            for await result in group { outcomes.append(result) }
+        }
+        for start in stride(from: 0, to: outcomes.count, by: recordBatch) {
+            try await engine.recordDeliveries(Array(outcomes[start..<min(start + recordBatch, outcomes.count)]))
         }
         return due.count
     }
 
+    /// What one of `run`'s child tasks reports.
+    private enum Step: Sendable {
+        case sent(DeliveryRecord, DeliveryOutcome)
+        case recorded([String])
+        case woke
+    }
+
+    /// Keeps up to `concurrency` sends in flight (at most `perReceiver` to one receiver), starting the next due
+    /// message as soon as a send ends; outcomes are recorded in the background, those that ended meanwhile
+    /// sharing one transaction. Sleeps until a commit rings the doorbell or the next attempt falls due; on graceful
+    /// shutdown starts nothing new and returns once every send in flight has ended and been recorded.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var tried = 0
-            do {
-                tried = try await runOnce()
-            } catch {
-                logger.error("delivery round failed", metadata: ["error": "\(error)"])
+        await withTaskGroup(of: Step.self) { group in
+            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, queueLimit: batchSize)
+            var finished: [(id: String, outcome: DeliveryOutcome)] = []
+            // fetchNow: woken by a commit or the timer; moreDue: the last fetch was cut short by its limit.
+            var recording = false, waiting = false, fetchNow = true, moreDue = false
+            while true {
+                let stopping = Task.isShuttingDownGracefully || Task.isCancelled
+                if stopping {
+                    line.dropQueued()
+                } else {
+                    if fetchNow || moreDue, line.wantsFetch {
+                        do {
+                            let limit = line.fetchLimit
+                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: limit)
+                            line.add(due)
+                            moreDue = due.count == limit
+                        } catch {
+                            logger.error("reading the outbox failed", metadata: ["error": "\(error)"])
+                            moreDue = false
+                        }
+                        fetchNow = false
+                    }
+                    for record in line.start() { group.addTask { .sent(record, await attempt(record)) } }
+                }
+                if !recording, !finished.isEmpty {
+                    let batch = finished.prefix(recordBatch)
+                    finished.removeFirst(batch.count)
+                    recording = true
+                    group.addTask { await record(Array(batch)); return .recorded(batch.map(\.id)) }
+                }
+                if stopping, line.isIdle, !recording { break }
+                if !waiting, !stopping {
+                    waiting = true
+                    let pause = await nextPause(holding: !line.held.isEmpty)
+                    let doorbell = engine.doorbell
+                    group.addTask {
+                        _ = await cancelWhenGracefulShutdown { await doorbell.wait(timeout: pause) }
+                        return .woke
+                    }
+                }
+                switch await group.next() {
+                case .sent(let record, let outcome)?:
+                    line.finished(record)
+                    finished.append((record.id, outcome))
+                case .recorded(let ids)?:
+                    recording = false
+                    line.release(ids)
+                case .woke?:
+                    waiting = false
+                    fetchNow = true
+                case nil:
+                    return
+                }
             }
-            if tried == batchSize { continue }
-            var wait = Duration.seconds(1)
-            if let next = try? await engine.store.nextDeliveryAttempt() {
-                let seconds = min(1, max(0.005, next.timeIntervalSince(engine.clock.now())))
-                wait = .milliseconds(Int(seconds * 1000))
+            group.cancelAll()
+        }
+    }
+
+    /// How long to sleep unless a commit rings first: until the next attempt falls due (at most 1 s), or, while
+    /// this worker holds messages (those are due, so they would wake it at once), a short poll for retries.
+    private func nextPause(holding: Bool) async -> Duration {
+        if holding { return .milliseconds(250) }
+        guard let next = try? await engine.store.nextDeliveryAttempt() else { return .seconds(1) }
+        return .milliseconds(Int(min(1, max(0.005, next.timeIntervalSince(engine.clock.now()))) * 1000))
+    }
+
+    /// Records outcomes in one transaction; if that fails, one by one, so one outcome that cannot be recorded does
+    /// not undo the others (those not recorded stay due and are sent again).
+    private func record(_ outcomes: [(id: String, outcome: DeliveryOutcome)]) async {
+        do {
+            try await engine.recordDeliveries(outcomes)
+        } catch {
+            logger.error("recording delivery outcomes failed", metadata: ["error": "\(error)", "delivery.count": "\(outcomes.count)"])
+            guard outcomes.count > 1 else { return }
+            for outcome in outcomes {
+                do {
+                    try await engine.recordDeliveries([outcome])
+                } catch {
+                    logger.error("recording a delivery outcome failed", metadata: ["delivery.id": "\(outcome.id)", "error": "\(error)"])
+                }
             }
-            let doorbell = engine.doorbell, pause = wait
-            _ = await cancelWhenGracefulShutdown { await doorbell.wait(timeout: pause) }
         }
     }
 }

@@ -1,0 +1,99 @@
+import LienThongCore
+import LienThongStore
+
+/// The delivery worker's bookkeeping while it runs: the messages it fetched and has not started, the sends in
+/// flight per receiver, and every message it holds (fetched, in flight, or finished with its outcome not yet
+/// recorded) so that a fetch never hands it the same message twice. Pure state; the worker does the I/O.
+///
+/// A send starts as soon as a slot is free, not when a whole batch has finished: one slow or dead receiver holds
+/// at most `perReceiver` slots, and never the rest of the outbox (with batches, every round waited for its
+/// slowest request — a receiver that let a TCP connection wait for its 1 s SYN retry capped the whole outbox at
+/// one batch a second).
+struct DeliveryLine {
+    let concurrency: Int
+    let perReceiver: Int
+    /// Fetched and not started, beyond which no fetch is made.
+    let queueLimit: Int
+
+    private(set) var queued: [DeliveryRecord] = []
+    private(set) var held: Set<String> = []
+    private(set) var inFlight = 0
+    private var inFlightPerReceiver: [String: Int] = [:]
+
+    init(concurrency: Int, perReceiver: Int, queueLimit: Int) {
+        self.concurrency = concurrency
+        self.perReceiver = perReceiver
+        self.queueLimit = queueLimit
+    }
+
+    /// Who receives a message: each push agency, the national portal, the citizen sink.
+    static func receiver(_ record: DeliveryRecord) -> String {
+        if record.kind.isCitizenMessage { return "(citizen)" }
+        if record.kind == .portalStatus { return DeliveryWorker.portal }
+        return record.agency ?? "?"
+    }
+
+    var freeSlots: Int { concurrency - inFlight }
+
+    /// Whether a fetch may find work to start: a slot is free, nothing queued can take it, and there is room.
+    var wantsFetch: Bool { freeSlots > 0 && queued.count < queueLimit && !queued.contains(where: canStart) }
+
+    /// How many rows to ask for: the room left, plus those already held, which a store without claims (SQLite)
+    /// returns again and `add` skips.
+    var fetchLimit: Int { max(0, queueLimit - queued.count) + held.count }
+
+    /// Adds fetched messages, skipping those already held; returns how many were new. Keeps every new one (a
+    /// store with claims, PostgreSQL, leased them to this instance: dropping one would leave it unsent until its
+    /// lease ends), so the queue may pass `queueLimit` by one fetch.
+    @discardableResult
+    mutating func add(_ fetched: [DeliveryRecord]) -> Int {
+        var added = 0
+        for record in fetched where !held.contains(record.id) {
+            held.insert(record.id)
+            queued.append(record)
+            added += 1
+        }
+        return added
+    }
+
+    private func canStart(_ record: DeliveryRecord) -> Bool {
+        inFlightPerReceiver[Self.receiver(record), default: 0] < perReceiver
+    }
+
+    /// Takes the queued messages that may start now (a free slot, their receiver under its share), oldest first.
+    mutating func start() -> [DeliveryRecord] {
+        var started: [DeliveryRecord] = []
+        var kept: [DeliveryRecord] = []
+        for record in queued {
+            if inFlight < concurrency, canStart(record) {
+                inFlight += 1
+                inFlightPerReceiver[Self.receiver(record), default: 0] += 1
+                started.append(record)
+            } else {
+                kept.append(record)
+            }
+        }
+        queued = kept
+        return started
+    }
+
+    /// A send ended; the message stays held until its outcome is recorded.
+    mutating func finished(_ record: DeliveryRecord) {
+        inFlight -= 1
+        inFlightPerReceiver[Self.receiver(record), default: 1] -= 1
+    }
+
+    /// The outcomes were recorded (or failed to be: the messages are due again and may be fetched anew).
+    mutating func release(_ ids: [String]) {
+        for id in ids { held.remove(id) }
+    }
+
+    /// Drops what was fetched and not started (shutting down: those stay pending for the next start).
+    mutating func dropQueued() {
+        for record in queued { held.remove(record.id) }
+        queued.removeAll()
+    }
+
+    /// Nothing in flight and nothing waiting for its outcome to be recorded.
+    var isIdle: Bool { inFlight == 0 && held.count == queued.count }
+}
