@@ -5,14 +5,16 @@
   2. drain after restart: the server is stopped (SIGTERM), the agency comes back, the server restarts on the same
      database; we time until the receiver holds a task.assigned for every dossier -> drain time and deliveries/s.
 The receiver verifies every Standard Webhooks signature (HTTP/1.1 keep-alive, threaded, standard library).
-Usage: python3 Benchmarks/delivery-bench.py [--binary .build/release/lienthong] [--dossiers 10000] [--idle 30]"""
-import argparse, base64, hashlib, hmac, json, os, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+--silent-portal: the national portal's endpoint takes every connection and never answers (each attempt ends at
+delivery.timeout, 10 s): the drain then shows whether the portal's messages hold back justice's handoffs.
+Usage: python3 Benchmarks/delivery-bench.py [--binary .build/release/lienthong] [--dossiers 10000] [--idle 30] [--silent-portal]"""
+import argparse, base64, hashlib, hmac, json, os, signal, socket, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 from harness import birth_dossier, start_server  # noqa: E402
 
-PORT, HOOK_PORT = 18095, 19195
+PORT, HOOK_PORT, SILENT_PORT = 18095, 19195, 19196
 BASE = f"http://127.0.0.1:{PORT}"
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
 KEY = base64.b64decode(SECRET[6:])
@@ -43,6 +45,21 @@ class Receiver(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+def silent_endpoint():
+    """Accepts every connection and never answers (the connections are kept open until the process ends)."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", SILENT_PORT))
+    server.listen(1024)
+    held = []
+
+    def accept():
+        while True:
+            held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -64,6 +81,7 @@ def main():
     ap.add_argument("--binary", default=".build/release/lienthong")
     ap.add_argument("--dossiers", type=int, default=10000)
     ap.add_argument("--idle", type=int, default=30)
+    ap.add_argument("--silent-portal", action="store_true")
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="lienthong-bench-")
     config = os.path.join(workdir, "config.json")
@@ -74,6 +92,7 @@ def main():
                             {"code": "insurance", "mode": "pull", "token": "bench-insurance-token"}],
                "tokens": [{"role": "ward-officer", "ward": "00004", "token": "bench-ward-token"}],
                "support": {"phone": "+842438253536"},
+               **({"portal": {"endpoint": f"http://127.0.0.1:{SILENT_PORT}/portal", "secret": SECRET}} if args.silent_portal else {}),
                "citizenMessages": {"sink": "file", "file": os.path.join(workdir, "citizen.jsonl")}}, open(config, "w"))
 
     proc = start_server(args.binary, PORT, workdir, config)
@@ -110,6 +129,8 @@ def main():
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
 
+    if args.silent_portal:
+        silent_endpoint()
     receiver = ThreadingHTTPServer(("127.0.0.1", HOOK_PORT), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     time.sleep(5.5)  # past the first retry step: every pending message is due at restart
@@ -130,7 +151,7 @@ def main():
     db_bytes = sum(os.path.getsize(os.path.join(workdir, f)) for f in os.listdir(workdir) if f.startswith("db.sqlite"))
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} cores", "binary": args.binary,
-        "dossiers": args.dossiers, "intake_seconds": round(intake_seconds, 2),
+        "dossiers": args.dossiers, "silent_portal": args.silent_portal, "intake_seconds": round(intake_seconds, 2),
         "intake_per_second_16_clients": round(args.dossiers / intake_seconds, 1),
         "agency_down": {"rss_start_mib": round(rss_start / 1024, 1), "rss_max_mib": round(max(rss_down) / 1024, 1),
                         "rss_end_mib": round(rss_down[-1] / 1024, 1), "seconds_observed": round(time.time() - t0, 0),

@@ -116,7 +116,8 @@ public struct DeliveryWorker: Service {
                             line.add(due)
                             moreDue = due.count == limit
                         } catch {
-                            logger.error("reading the outbox failed", metadata: ["error": "\(error)"])
+                            // Cancelled: the loop ends on its next turn.
+                            if !(error is CancellationError) { logger.error("reading the outbox failed", metadata: ["error": "\(error)"]) }
                             moreDue = false
                         }
                         fetchNow = false
