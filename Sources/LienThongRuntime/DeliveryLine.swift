@@ -1,4 +1,3 @@
-import LienThongCore
 import LienThongStore
 
 /// The delivery worker's bookkeeping while it runs: the messages it fetched and has not started, the sends in
@@ -6,45 +5,42 @@ import LienThongStore
 /// recorded) so that a fetch never hands it the same message twice. Pure state; the worker does the I/O.
 ///
 /// A send starts as soon as a slot is free, not when a whole batch has finished: one slow or dead receiver holds
-/// at most `perReceiver` slots, and never the rest of the outbox (with batches, every round waited for its
-/// slowest request — a receiver that let a TCP connection wait for its 1 s SYN retry capped the whole outbox at
-/// one batch a second).
+/// at most `perReceiver` slots, its other messages are not fetched while it is busy (`busy`), and it never holds
+/// back the rest of the outbox (with batches, every round waited for its slowest request — a receiver that let a
+/// TCP connection wait for its 1 s SYN retry capped the whole outbox at one batch a second).
 struct DeliveryLine {
     let concurrency: Int
     let perReceiver: Int
-    /// Fetched and not started, beyond which no fetch is made.
-    let queueLimit: Int
+    /// How many new messages one fetch asks for.
+    let fetchSize: Int
 
     private(set) var queued: [DeliveryRecord] = []
     private(set) var held: Set<String> = []
     private(set) var inFlight = 0
-    private var inFlightPerReceiver: [String: Int] = [:]
+    private var inFlightPerReceiver: [DeliveryReceiver: Int] = [:]
 
-    init(concurrency: Int, perReceiver: Int, queueLimit: Int) {
+    init(concurrency: Int, perReceiver: Int, fetchSize: Int) {
         self.concurrency = concurrency
         self.perReceiver = perReceiver
-        self.queueLimit = queueLimit
-    }
-
-    /// Who receives a message: each push agency, the national portal, the citizen sink.
-    static func receiver(_ record: DeliveryRecord) -> String {
-        if record.kind.isCitizenMessage { return "(citizen)" }
-        if record.kind == .portalStatus { return DeliveryWorker.portal }
-        return record.agency ?? "?"
+        self.fetchSize = fetchSize
     }
 
     var freeSlots: Int { concurrency - inFlight }
 
-    /// Whether a fetch may find work to start: a slot is free, nothing queued can take it, and there is room.
-    var wantsFetch: Bool { freeSlots > 0 && queued.count < queueLimit && !queued.contains(where: canStart) }
+    /// The receivers with their whole share in flight: a fetch skips their messages.
+    var busy: Set<DeliveryReceiver> { Set(inFlightPerReceiver.filter { $0.value >= perReceiver }.keys) }
 
-    /// How many rows to ask for: the room left, plus those already held, which a store without claims (SQLite)
-    /// returns again and `add` skips.
-    var fetchLimit: Int { max(0, queueLimit - queued.count) + held.count }
+    /// Whether a fetch may find work to start: a slot is free and nothing queued can take it. (What is queued
+    /// waits for its busy receiver; a fetch skips those receivers, so the queue stays within about one fetch.)
+    var wantsFetch: Bool { freeSlots > 0 && !queued.contains(where: canStart) }
+
+    /// How many rows to ask for: `fetchSize`, plus those already held, which a store without claims (SQLite)
+    /// may return again and `add` skips.
+    var fetchLimit: Int { fetchSize + held.count }
 
     /// Adds fetched messages, skipping those already held; returns how many were new. Keeps every new one (a
     /// store with claims, PostgreSQL, leased them to this instance: dropping one would leave it unsent until its
-    /// lease ends), so the queue may pass `queueLimit` by one fetch.
+    /// lease ends).
     @discardableResult
     mutating func add(_ fetched: [DeliveryRecord]) -> Int {
         var added = 0
@@ -57,7 +53,7 @@ struct DeliveryLine {
     }
 
     private func canStart(_ record: DeliveryRecord) -> Bool {
-        inFlightPerReceiver[Self.receiver(record), default: 0] < perReceiver
+        inFlightPerReceiver[DeliveryReceiver(record), default: 0] < perReceiver
     }
 
     /// Takes the queued messages that may start now (a free slot, their receiver under its share), oldest first.
@@ -67,7 +63,7 @@ struct DeliveryLine {
         for record in queued {
             if inFlight < concurrency, canStart(record) {
                 inFlight += 1
-                inFlightPerReceiver[Self.receiver(record), default: 0] += 1
+                inFlightPerReceiver[DeliveryReceiver(record), default: 0] += 1
                 started.append(record)
             } else {
                 kept.append(record)
@@ -80,7 +76,7 @@ struct DeliveryLine {
     /// A send ended; the message stays held until its outcome is recorded.
     mutating func finished(_ record: DeliveryRecord) {
         inFlight -= 1
-        inFlightPerReceiver[Self.receiver(record), default: 1] -= 1
+        inFlightPerReceiver[DeliveryReceiver(record), default: 1] -= 1
     }
 
     /// The outcomes were recorded (or failed to be: the messages are due again and may be fetched anew).

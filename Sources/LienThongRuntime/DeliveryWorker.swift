@@ -58,11 +58,13 @@ public struct DeliveryWorker: Service {
 
     func attempt(_ record: DeliveryRecord) async -> DeliveryOutcome {
         let body = Data(record.body.utf8)
-        if record.kind.isCitizenMessage { return await citizenSink.deliver(id: record.id, body: body) }
-        let receiver = record.kind == .portalStatus ? Self.portal : record.agency
-        guard let receiver, let endpoint = endpoints[receiver] else {
-            return .failed(status: nil, error: "\(receiver ?? "?") has no push endpoint configured")
+        let receiver: String
+        switch DeliveryReceiver(record) {
+        case .citizen: return await citizenSink.deliver(id: record.id, body: body)
+        case .portal: receiver = Self.portal
+        case .agency(let code): receiver = code
         }
+        guard let endpoint = endpoints[receiver] else { return .failed(status: nil, error: "\(receiver) has no push endpoint configured") }
         let timestamp = Int64(engine.clock.now().timeIntervalSince1970)
         return await transport.post(url: endpoint.url, headers: Self.headers(id: record.id, timestamp: timestamp, body: body, secrets: endpoint.secrets),
                                     body: body, timeout: timeout)
@@ -94,13 +96,13 @@ public struct DeliveryWorker: Service {
         case woke
     }
 
-    /// Keeps up to `concurrency` sends in flight (at most `perReceiver` to one receiver), starting the next due
-    /// message as soon as a send ends; outcomes are recorded in the background, those that ended meanwhile
+    /// Keeps up to `concurrency` sends in flight (at most `perReceiver` to one receiver, whose other messages are
+    /// not fetched meanwhile), starting the next due message as soon as a send ends; outcomes are recorded in the background, those that ended meanwhile
     /// sharing one transaction. Sleeps until a commit rings the doorbell or the next attempt falls due; on graceful
     /// shutdown starts nothing new and returns once every send in flight has ended and been recorded.
     public func run() async throws {
         await withTaskGroup(of: Step.self) { group in
-            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, queueLimit: batchSize)
+            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, fetchSize: batchSize)
             var finished: [(id: String, outcome: DeliveryOutcome)] = []
             // fetchNow: woken by a commit or the timer; moreDue: the last fetch was cut short by its limit.
             var recording = false, waiting = false, fetchNow = true, moreDue = false
@@ -112,7 +114,7 @@ public struct DeliveryWorker: Service {
                     if fetchNow || moreDue, line.wantsFetch {
                         do {
                             let limit = line.fetchLimit
-                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: limit)
+                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: limit, skipping: line.busy)
                             line.add(due)
                             moreDue = due.count == limit
                         } catch {

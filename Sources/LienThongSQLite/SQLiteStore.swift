@@ -156,10 +156,17 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM delivery WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"),
-                             arguments: [Codec.millis(now), limit]).map(Codec.delivery)
+    public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>) async throws -> [DeliveryRecord] {
+        let agencies = String(decoding: try JSONEncoder().encode(skipping.agencies), as: UTF8.self)
+        return try await pool.read { db in
+            // Portal and citizen messages have no agency; agency messages have one.
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?
+                  AND (agency IS NULL OR agency NOT IN (SELECT value FROM json_each(?)))
+                  AND (kind != 'portal.status' OR ? = 0)
+                  AND (agency IS NOT NULL OR kind = 'portal.status' OR ? = 0)
+                ORDER BY next_attempt_at LIMIT ?
+                """), arguments: [Codec.millis(now), agencies, skipping.contains(.portal), skipping.contains(.citizen), limit]).map(Codec.delivery)
         }
     }
 

@@ -98,3 +98,29 @@ public struct PortalSyncRow: Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 }
+
+/// Who receives an outbox message: a push agency, the national portal, or the citizen sink. The worker keeps a
+/// share of its sends per receiver, and asks the store for due messages of the receivers that have room.
+public enum DeliveryReceiver: Hashable, Sendable {
+    case agency(String)
+    case portal
+    case citizen
+
+    /// Agency messages carry their agency; portal and citizen messages none.
+    public init(_ record: DeliveryRecord) {
+        if record.kind.isCitizenMessage {
+            self = .citizen
+        } else if record.kind == .portalStatus {
+            self = .portal
+        } else {
+            self = .agency(record.agency ?? "")
+        }
+    }
+}
+
+extension Set<DeliveryReceiver> {
+    /// The agencies among these receivers (the stores' filters bind them as one list).
+    public var agencies: [String] {
+        compactMap { if case .agency(let code) = $0 { code } else { nil } }.sorted()
+    }
+}

@@ -123,8 +123,9 @@ public protocol Store: TransactionRunner {
     func dossiersWithDueTimers(now: Date, limit: Int) async throws -> [String]
     /// The earliest pending timer, if any.
     func nextTimer() async throws -> Date?
-    /// Outbox messages due for an attempt, in order of their next attempt.
-    func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord]
+    /// Outbox messages due for an attempt, in order of their next attempt, but for those of the receivers in
+    /// `skipping` (the worker's busy ones). PostgreSQL claims what it returns for a lease.
+    func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>) async throws -> [DeliveryRecord]
     func nextDeliveryAttempt() async throws -> Date?
     func deliveries(_ query: DeliveryQuery) async throws -> Page<DeliveryRecord>
     func delivery(id: String) async throws -> DeliveryRecord?
@@ -177,6 +178,11 @@ public protocol Store: TransactionRunner {
 }
 
 extension Store {
+    /// Outbox messages due for an attempt, of every receiver.
+    public func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord] {
+        try await dueDeliveries(now: now, limit: limit, skipping: [])
+    }
+
     public func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
     public func lastWritten(dossierOfTask taskId: String) -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
 }

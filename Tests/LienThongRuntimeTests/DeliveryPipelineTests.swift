@@ -1,6 +1,6 @@
 import Foundation
 import LienThongCore
-import LienThongRuntime
+@testable import LienThongRuntime
 import LienThongStore
 import LienThongTesting
 import Synchronization
@@ -155,5 +155,45 @@ struct DeliveryPipelineTests {
         #expect(gate.started.count == names.count, "each handoff sent once")
         running.cancel()
         try await within(seconds: 10, "the worker stops when cancelled") { try await running.value }
+    }
+
+    @Test func aFetchSkipsTheReceiversItIsTold() async throws {
+        let h = try await PushHarness()
+        _ = try await h.intake(childName: "Nguyễn Thị An")
+        _ = try await h.intake(childName: "Trần Văn Bình")
+        let now = h.clock.now()
+        // In this order because PostgreSQL leases what a fetch returns (a second fetch does not return it again).
+        let notJustice = try await h.store.dueDeliveries(now: now, limit: 10, skipping: [.agency("justice")])
+        #expect(notJustice.count == 2 && notJustice.allSatisfy { $0.kind.isCitizenMessage })
+        #expect(try await h.store.dueDeliveries(now: now, limit: 10, skipping: [.citizen, .agency("justice")]).isEmpty)
+        let notCitizens = try await h.store.dueDeliveries(now: now, limit: 10, skipping: [.citizen, .portal, .agency("police")])
+        #expect(notCitizens.count == 2 && notCitizens.allSatisfy { $0.agency == "justice" })
+    }
+
+    /// A busy receiver's messages ahead of everyone else's in the outbox: the line asks for a fetch that skips that
+    /// receiver, instead of waiting with a queue full of messages it cannot start (which held back the others).
+    @Test func aBusyReceiversMessagesDoNotStopTheFetches() {
+        func record(_ n: Int, _ kind: OutboxMessage.Kind, agency: String? = nil) -> DeliveryRecord {
+            DeliveryRecord(id: "msg_\(n)", kind: kind, agency: agency, taskId: agency.map { _ in "tk_\(n)" }, dossierId: "hs_\(n)",
+                           body: "{}", now: Date(timeIntervalSince1970: 0))
+        }
+        var line = DeliveryLine(concurrency: 32, perReceiver: 8, fetchSize: 4)
+        let justice = (0..<12).map { record($0, .taskAssigned, agency: "justice") }
+        line.add(Array(justice[0..<4]))
+        #expect(line.start().count == 4)
+        line.add(Array(justice[4..<12]))
+        #expect(line.start().map(\.id) == justice[4..<8].map(\.id), "8 in flight to justice at most")
+        #expect(line.queued.count == 4)
+        #expect(line.busy == [.agency("justice")])
+        #expect(line.wantsFetch, "slots are free and nothing queued can start")
+        #expect(line.fetchLimit == 4 + 12, "a fetch's worth beyond the messages held")
+        line.add(justice + [record(20, .citizenReceived), record(21, .portalStatus)])
+        #expect(line.start().map(\.id) == ["msg_20", "msg_21"], "held messages are not added twice; the others start")
+        line.finished(justice[0])
+        #expect(line.busy.isEmpty)
+        #expect(line.start().map(\.id) == ["msg_8"], "a freed slot goes to the oldest queued message of that receiver")
+        line.release([justice[0].id])
+        #expect(!line.held.contains(justice[0].id))
+        #expect(!line.isIdle)
     }
 }
