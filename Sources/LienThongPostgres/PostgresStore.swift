@@ -203,7 +203,7 @@ public final class PostgresStore: Store {
     }
 
     /// Claims the messages due now that no live claim holds, for this instance, for `lease` seconds.
-    public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>) async throws -> [DeliveryRecord] {
+    public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>, excluding: Set<String>) async throws -> [DeliveryRecord] {
         let nowMillis = Codec.millis(now), leaseEnd = Codec.millis(now.addingTimeInterval(lease))
         let agencies = skipping.agencies, skipPortal = skipping.contains(.portal), skipCitizen = skipping.contains(.citizen)
         // Portal and citizen messages have no agency; agency messages have one.
@@ -214,6 +214,7 @@ public final class PostgresStore: Store {
                            AND (agency IS NULL OR agency <> ALL(\(agencies)))
                            AND (kind <> 'portal.status' OR NOT \(skipPortal))
                            AND (agency IS NOT NULL OR kind = 'portal.status' OR NOT \(skipCitizen))
+                           AND NOT (id = ANY(\(excluding.sorted())))
                          ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING \(unescaped: PostgresRows.deliveryColumns), position
             """), { row in (try PostgresRows.delivery(row), try row.makeRandomAccess()["next_attempt_at"].decode(Int64?.self) ?? 0) })

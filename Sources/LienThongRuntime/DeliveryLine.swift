@@ -11,6 +11,8 @@ import LienThongStore
 struct DeliveryLine {
     let concurrency: Int
     let perReceiver: Int
+    /// The citizen sink's share (its own: a file takes every slot, a gateway `perReceiver`).
+    let citizenShare: Int
     /// How many new messages one fetch asks for.
     let fetchSize: Int
 
@@ -19,24 +21,26 @@ struct DeliveryLine {
     private(set) var inFlight = 0
     private var inFlightPerReceiver: [DeliveryReceiver: Int] = [:]
 
-    init(concurrency: Int, perReceiver: Int, fetchSize: Int) {
+    init(concurrency: Int, perReceiver: Int, citizenShare: Int? = nil, fetchSize: Int) {
         self.concurrency = concurrency
         self.perReceiver = perReceiver
+        self.citizenShare = citizenShare ?? perReceiver
         self.fetchSize = fetchSize
     }
 
     var freeSlots: Int { concurrency - inFlight }
 
     /// The receivers with their whole share in flight: a fetch skips their messages.
-    var busy: Set<DeliveryReceiver> { Set(inFlightPerReceiver.filter { $0.value >= perReceiver }.keys) }
+    var busy: Set<DeliveryReceiver> { Set(inFlightPerReceiver.filter { $0.value >= share($0.key) }.keys) }
+
+    private func share(_ receiver: DeliveryReceiver) -> Int { receiver == .citizen ? citizenShare : perReceiver }
 
     /// Whether a fetch may find work to start: a slot is free and nothing queued can take it. (What is queued
     /// waits for its busy receiver; a fetch skips those receivers, so the queue stays within about one fetch.)
     var wantsFetch: Bool { freeSlots > 0 && !queued.contains(where: canStart) }
 
-    /// How many rows to ask for: `fetchSize`, plus those already held, which a store without claims (SQLite)
-    /// may return again and `add` skips.
-    var fetchLimit: Int { fetchSize + held.count }
+    /// How many rows to ask for (the fetch leaves out those held).
+    var fetchLimit: Int { fetchSize }
 
     /// Adds fetched messages, skipping those already held; returns how many were new. Keeps every new one (a
     /// store with claims, PostgreSQL, leased them to this instance: dropping one would leave it unsent until its
@@ -53,7 +57,8 @@ struct DeliveryLine {
     }
 
     private func canStart(_ record: DeliveryRecord) -> Bool {
-        inFlightPerReceiver[DeliveryReceiver(record), default: 0] < perReceiver
+        let receiver = DeliveryReceiver(record)
+        return inFlightPerReceiver[receiver, default: 0] < share(receiver)
     }
 
     /// Takes the queued messages that may start now (a free slot, their receiver under its share), oldest first.

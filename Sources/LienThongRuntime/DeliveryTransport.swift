@@ -40,6 +40,12 @@ public struct AsyncHTTPClientTransport: DeliveryTransport {
 /// Where citizen messages go.
 public protocol CitizenSink: Sendable {
     func deliver(id: String, body: Data) async -> DeliveryOutcome
+    /// How many deliveries the worker may run at once (default 8, as for an HTTP receiver).
+    var concurrentDeliveries: Int { get }
+}
+
+extension CitizenSink {
+    public var concurrentDeliveries: Int { 8 }
 }
 
 /// Appends each message as one JSON line to a file (the demo's and a pilot's sink).
@@ -55,6 +61,9 @@ public final class FileCitizenSink: CitizenSink {
     /// Held while one caller's fsync runs; the others wait for it and usually find their line already durable.
     private let syncing = Mutex(())
     public let path: String
+
+    /// Local and quick: every worker slot may deliver here at once, so that one fsync covers more lines.
+    public var concurrentDeliveries: Int { .max }
 
     public init(path: String) throws {
         self.path = path

@@ -97,12 +97,14 @@ public struct DeliveryWorker: Service {
     }
 
     /// Keeps up to `concurrency` sends in flight (at most `perReceiver` to one receiver, whose other messages are
-    /// not fetched meanwhile), starting the next due message as soon as a send ends; outcomes are recorded in the background, those that ended meanwhile
-    /// sharing one transaction. Sleeps until a commit rings the doorbell or the next attempt falls due; on graceful
-    /// shutdown starts nothing new and returns once every send in flight has ended and been recorded.
+    /// not fetched meanwhile), starting the next due message as soon as a send ends; records outcomes in the
+    /// background, those that ended since the last recording in one transaction. Sleeps until a commit rings the
+    /// doorbell or the next attempt falls due; on graceful shutdown starts nothing new and returns once every send
+    /// in flight has ended and been recorded.
     public func run() async throws {
         await withTaskGroup(of: Step.self) { group in
-            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, fetchSize: batchSize)
+            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, citizenShare: citizenSink.concurrentDeliveries,
+                                    fetchSize: batchSize)
             var finished: [(id: String, outcome: DeliveryOutcome)] = []
             // fetchNow: woken by a commit or the timer; moreDue: the last fetch was cut short by its limit.
             var recording = false, waiting = false, fetchNow = true, moreDue = false
@@ -111,10 +113,14 @@ public struct DeliveryWorker: Service {
                 if stopping {
                     line.dropQueued()
                 } else {
-                    if fetchNow || moreDue, line.wantsFetch {
+                    // A commit's wake-up fetches once the recording in progress is done: under load, what several
+                    // commits wrote goes out together (one fsync of the citizen file, one transaction for the
+                    // outcomes) instead of a fetch, a few sends and a recording per commit; when quiet, at once.
+                    if fetchNow && !recording || moreDue, line.wantsFetch {
                         do {
                             let limit = line.fetchLimit
-                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: limit, skipping: line.busy)
+                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: limit, skipping: line.busy,
+                                                                          excluding: line.held)
                             line.add(due)
                             moreDue = due.count == limit
                         } catch {
@@ -126,6 +132,7 @@ public struct DeliveryWorker: Service {
                     }
                     for record in line.start() { group.addTask { .sent(record, await attempt(record)) } }
                 }
+                // Outcomes that ended while the previous recording ran share the next one.
                 if !recording, !finished.isEmpty {
                     let batch = finished.prefix(recordBatch)
                     finished.removeFirst(batch.count)

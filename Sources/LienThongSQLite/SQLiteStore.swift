@@ -156,8 +156,9 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>) async throws -> [DeliveryRecord] {
+    public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>, excluding: Set<String>) async throws -> [DeliveryRecord] {
         let agencies = String(decoding: try JSONEncoder().encode(skipping.agencies), as: UTF8.self)
+        let held = String(decoding: try JSONEncoder().encode(excluding.sorted()), as: UTF8.self)
         return try await pool.read { db in
             // Portal and citizen messages have no agency; agency messages have one.
             try Row.fetchAll(db.cachedStatement(sql: """
@@ -165,8 +166,10 @@ public final class SQLiteStore: Store {
                   AND (agency IS NULL OR agency NOT IN (SELECT value FROM json_each(?)))
                   AND (kind != 'portal.status' OR ? = 0)
                   AND (agency IS NOT NULL OR kind = 'portal.status' OR ? = 0)
+                  AND id NOT IN (SELECT value FROM json_each(?))
                 ORDER BY next_attempt_at LIMIT ?
-                """), arguments: [Codec.millis(now), agencies, skipping.contains(.portal), skipping.contains(.citizen), limit]).map(Codec.delivery)
+                """), arguments: [Codec.millis(now), agencies, skipping.contains(.portal), skipping.contains(.citizen), held, limit])
+                .map(Codec.delivery)
         }
     }
 

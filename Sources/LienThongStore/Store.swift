@@ -124,8 +124,9 @@ public protocol Store: TransactionRunner {
     /// The earliest pending timer, if any.
     func nextTimer() async throws -> Date?
     /// Outbox messages due for an attempt, in order of their next attempt, but for those of the receivers in
-    /// `skipping` (the worker's busy ones). PostgreSQL claims what it returns for a lease.
-    func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>) async throws -> [DeliveryRecord]
+    /// `skipping` (the worker's busy ones) and those in `excluding` (the ones it holds: in flight, or their outcome
+    /// not recorded yet). PostgreSQL claims what it returns for a lease.
+    func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>, excluding: Set<String>) async throws -> [DeliveryRecord]
     func nextDeliveryAttempt() async throws -> Date?
     func deliveries(_ query: DeliveryQuery) async throws -> Page<DeliveryRecord>
     func delivery(id: String) async throws -> DeliveryRecord?
@@ -180,7 +181,7 @@ public protocol Store: TransactionRunner {
 extension Store {
     /// Outbox messages due for an attempt, of every receiver.
     public func dueDeliveries(now: Date, limit: Int) async throws -> [DeliveryRecord] {
-        try await dueDeliveries(now: now, limit: limit, skipping: [])
+        try await dueDeliveries(now: now, limit: limit, skipping: [], excluding: [])
     }
 
     public func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)? { nil }
