@@ -13,19 +13,16 @@ struct DeliveryLine {
     let perReceiver: Int
     /// The citizen sink's share (its own: a file takes every slot, a gateway `perReceiver`).
     let citizenShare: Int
-    /// How many new messages one fetch asks for.
-    let fetchSize: Int
 
     private(set) var queued: [DeliveryRecord] = []
     private(set) var held: Set<String> = []
     private(set) var inFlight = 0
     private var inFlightPerReceiver: [DeliveryReceiver: Int] = [:]
 
-    init(concurrency: Int, perReceiver: Int, citizenShare: Int? = nil, fetchSize: Int) {
+    init(concurrency: Int, perReceiver: Int, citizenShare: Int? = nil) {
         self.concurrency = concurrency
         self.perReceiver = perReceiver
         self.citizenShare = citizenShare ?? perReceiver
-        self.fetchSize = fetchSize
     }
 
     var freeSlots: Int { concurrency - inFlight }
@@ -38,9 +35,6 @@ struct DeliveryLine {
     /// Whether a fetch may find work to start: a slot is free and nothing queued can take it. (What is queued
     /// waits for its busy receiver; a fetch skips those receivers, so the queue stays within about one fetch.)
     var wantsFetch: Bool { freeSlots > 0 && !queued.contains(where: canStart) }
-
-    /// How many rows to ask for (the fetch leaves out those held).
-    var fetchLimit: Int { fetchSize }
 
     /// Adds fetched messages, skipping those already held; returns how many were new. Keeps every new one (a
     /// store with claims, PostgreSQL, leased them to this instance: dropping one would leave it unsent until its

@@ -103,8 +103,7 @@ public struct DeliveryWorker: Service {
     /// in flight has ended and been recorded.
     public func run() async throws {
         await withTaskGroup(of: Step.self) { group in
-            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, citizenShare: citizenSink.concurrentDeliveries,
-                                    fetchSize: batchSize)
+            var line = DeliveryLine(concurrency: concurrency, perReceiver: perReceiver, citizenShare: citizenSink.concurrentDeliveries)
             var finished: [(id: String, outcome: DeliveryOutcome)] = []
             // fetchNow: woken by a commit or the timer; moreDue: the last fetch was cut short by its limit.
             var recording = false, waiting = false, fetchNow = true, moreDue = false
@@ -118,11 +117,11 @@ public struct DeliveryWorker: Service {
                     // outcomes) instead of a fetch, a few sends and a recording per commit; when quiet, at once.
                     if fetchNow && !recording || moreDue, line.wantsFetch {
                         do {
-                            let limit = line.fetchLimit
-                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: limit, skipping: line.busy,
+                            // A fetch of `batchSize`, leaving out what the worker holds and its busy receivers.
+                            let due = try await engine.store.dueDeliveries(now: engine.clock.now(), limit: batchSize, skipping: line.busy,
                                                                           excluding: line.held)
                             line.add(due)
-                            moreDue = due.count == limit
+                            moreDue = due.count == batchSize
                         } catch {
                             // Cancelled: the loop ends on its next turn.
                             if !(error is CancellationError) { logger.error("reading the outbox failed", metadata: ["error": "\(error)"]) }

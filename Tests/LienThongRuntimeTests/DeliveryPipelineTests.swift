@@ -180,7 +180,7 @@ struct DeliveryPipelineTests {
             DeliveryRecord(id: "msg_\(n)", kind: kind, agency: agency, taskId: agency.map { _ in "tk_\(n)" }, dossierId: "hs_\(n)",
                            body: "{}", now: Date(timeIntervalSince1970: 0))
         }
-        var line = DeliveryLine(concurrency: 32, perReceiver: 8, fetchSize: 4)
+        var line = DeliveryLine(concurrency: 32, perReceiver: 8)
         let justice = (0..<12).map { record($0, .taskAssigned, agency: "justice") }
         line.add(Array(justice[0..<4]))
         #expect(line.start().count == 4)
@@ -189,7 +189,6 @@ struct DeliveryPipelineTests {
         #expect(line.queued.count == 4)
         #expect(line.busy == [.agency("justice")])
         #expect(line.wantsFetch, "slots are free and nothing queued can start")
-        #expect(line.fetchLimit == 4)
         line.add(justice + [record(20, .citizenReceived), record(21, .portalStatus)])
         #expect(line.start().map(\.id) == ["msg_20", "msg_21"], "held messages are not added twice; the others start")
         line.finished(justice[0])
@@ -199,7 +198,7 @@ struct DeliveryPipelineTests {
         #expect(!line.held.contains(justice[0].id))
         #expect(!line.isIdle)
         // A citizen file takes every free slot (one fsync covers more lines); a gateway would take 8.
-        var local = DeliveryLine(concurrency: 32, perReceiver: 8, citizenShare: .max, fetchSize: 128)
+        var local = DeliveryLine(concurrency: 32, perReceiver: 8, citizenShare: .max)
         local.add((0..<40).map { record($0, .citizenReceived) })
         #expect(local.start().count == 32)
         #expect(local.busy.isEmpty)
