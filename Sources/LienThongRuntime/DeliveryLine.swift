@@ -36,18 +36,10 @@ struct DeliveryLine {
     /// waits for its busy receiver; a fetch skips those receivers, so the queue stays within about one fetch.)
     var wantsFetch: Bool { freeSlots > 0 && !queued.contains(where: canStart) }
 
-    /// Adds fetched messages, skipping those already held; returns how many were new. Keeps every new one (a
-    /// store with claims, PostgreSQL, leased them to this instance: dropping one would leave it unsent until its
-    /// lease ends).
-    @discardableResult
-    mutating func add(_ fetched: [DeliveryRecord]) -> Int {
-        var added = 0
-        for record in fetched where !held.contains(record.id) {
-            held.insert(record.id)
-            queued.append(record)
-            added += 1
-        }
-        return added
+    /// Adds fetched messages, skipping those already held. Keeps every new one (a store with claims, PostgreSQL,
+    /// leased them to this instance: dropping one would leave it unsent until its lease ends).
+    mutating func add(_ fetched: [DeliveryRecord]) {
+        for record in fetched where held.insert(record.id).inserted { queued.append(record) }
     }
 
     private func canStart(_ record: DeliveryRecord) -> Bool {

@@ -157,8 +157,7 @@ public final class SQLiteStore: Store {
     }
 
     public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>, excluding: Set<String>) async throws -> [DeliveryRecord] {
-        let agencies = String(decoding: try JSONEncoder().encode(skipping.agencies), as: UTF8.self)
-        let held = String(decoding: try JSONEncoder().encode(excluding.sorted()), as: UTF8.self)
+        let agencies = try Codec.encode(skipping.agencies), held = try Codec.encode(excluding.sorted())
         return try await pool.read { db in
             // Portal and citizen messages have no agency; agency messages have one.
             try Row.fetchAll(db.cachedStatement(sql: """
