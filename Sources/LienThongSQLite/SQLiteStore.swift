@@ -69,15 +69,30 @@ public final class SQLiteStore: Store {
         return try await pool.writeWithoutTransaction { db in
             dossiers.begin(dataVersion: try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
             do {
-                var result: T?
-                try db.inTransaction {
-                    let tx = SQLiteWriteTransaction(db: WriterConnection(db), dossiers: dossiers)
-                    result = try WriterThreadExecutor.runHere { try await body(tx) }
-                    return .commit
+                // Without savepoints first; again with them if a command failed after writing (`Attempt`).
+                for savepoints in [false, true] {
+                    let attempt = SQLiteWriteTransaction.Attempt(savepoints: savepoints)
+                    var result: Result<T, any Error>?
+                    try db.inTransaction {
+                        let tx = SQLiteWriteTransaction(db: WriterConnection(db), dossiers: dossiers, attempt: attempt)
+                        do {
+                            result = .success(try WriterThreadExecutor.runHere { try await body(tx) })
+                        } catch {
+                            result = .failure(error)
+                        }
+                        if attempt.mustReplay { return .rollback }
+                        _ = try result?.get()
+                        return .commit
+                    }
+                    if attempt.mustReplay {
+                        dossiers.undo(to: 0)
+                        continue
+                    }
+                    dossiers.commit()
+                    guard let result else { throw CancellationError() }
+                    return try result.get()
                 }
-                dossiers.commit()
-                guard let result else { throw CancellationError() }
-                return result
+                throw CancellationError()
             } catch {
                 dossiers.undo(to: 0)
                 throw error

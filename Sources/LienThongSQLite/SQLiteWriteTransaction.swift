@@ -10,9 +10,31 @@ import Synchronization
 struct SQLiteWriteTransaction: StoreTransaction {
     let db: WriterConnection
     let dossiers: WriterDossiers
+    /// Whether `savepoint` opens real savepoints in this run of the transaction (see `Attempt`).
+    let attempt: Attempt
+
+    /// One run of a transaction's body. The first runs without SQL savepoints: a savepoint makes SQLite copy every
+    /// page a command changes that an earlier command of the batch had already changed (its sub-journal), some 14 %
+    /// of a simulated day's time, and nearly every command either succeeds or fails before it writes anything. When
+    /// one fails after writing, that run is abandoned (every later step throws `Replay`) and rolled back, and the
+    /// body runs again with a savepoint per command, so only the failed command's writes are undone.
+    final class Attempt: Sendable {
+        let savepoints: Bool
+        private let abandoned = Atomic<Bool>(false)
+
+        init(savepoints: Bool) { self.savepoints = savepoints }
+
+        /// A command failed after writing, with no savepoint to roll it back alone.
+        var mustReplay: Bool { abandoned.load(ordering: .relaxed) }
+        func abandon() { abandoned.store(true, ordering: .relaxed) }
+    }
+
+    /// Thrown by every step once the run is abandoned: the transaction runs again with savepoints.
+    struct Replay: Error {}
 
     func step<T>(_ body: (SQLiteStatements) throws -> T) async throws -> T {
-        try db.use { try body(SQLiteStatements(db: $0, dossiers: dossiers)) }
+        if attempt.mustReplay { throw Replay() }
+        return try db.use { try body(SQLiteStatements(db: $0, dossiers: dossiers)) }
     }
 
     func dossier(id: String) async throws -> Dossier? { try await step { try $0.dossier(id: id) } }
@@ -46,6 +68,18 @@ struct SQLiteWriteTransaction: StoreTransaction {
     /// back to the latest savepoint of a name. One name lets each statement be prepared once, not parsed per
     /// command.
     func savepoint<T>(_ body: () async throws -> T) async throws -> T {
+        if attempt.mustReplay { throw Replay() }
+        guard attempt.savepoints else {
+            // No savepoint: a failure that changed no row leaves nothing to undo (a statement that failed undid
+            // itself, and the remembered dossiers change only with a row); one that did abandons this run.
+            let before = try db.use { $0.totalChangesCount }
+            do {
+                return try await body()
+            } catch {
+                if try db.use({ $0.totalChangesCount }) != before { attempt.abandon() }
+                throw error
+            }
+        }
         let mark = dossiers.mark
         try db.use { try $0.cachedStatement(sql: "SAVEPOINT command").execute() }
         do {

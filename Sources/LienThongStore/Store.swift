@@ -104,7 +104,9 @@ extension StoreTransaction {
 
 /// What runs write transactions (the group committer needs nothing else).
 public protocol TransactionRunner: Sendable {
-    /// One transaction: everything `body` writes commits together or not at all.
+    /// One transaction: everything `body` writes commits together or not at all. `body` may run more than once, each
+    /// run but the last rolled back (SQLite runs a batch again with savepoints when a command in it failed after
+    /// writing), so what it does besides writing through `tx` must bear repeating.
     func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T
 }
 

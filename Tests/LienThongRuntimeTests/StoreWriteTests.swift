@@ -4,6 +4,7 @@ import LienThongRuntime
 import LienThongSQLite
 import LienThongStore
 import LienThongTesting
+import Synchronization
 import Testing
 
 @Suite("Store writes")
@@ -103,6 +104,42 @@ struct StoreWriteTests {
         }
         #expect(inner == "POL-outer")
         #expect(try await h.store.dossier(id: dossier.id)?.tasks.map(\.agencyReference) == ["JUS-1", "POL-outer", nil])
+    }
+
+    /// SQLite runs a batch's commands without savepoints and runs it again with one per command only when a command
+    /// failed after writing. Either way the failed command's writes, and only they, are undone; a command refused
+    /// before it wrote anything costs no second run.
+    @Test func aCommandThatFailsAfterWritingRollsBackAloneAmongOthersThatStand() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let now = h.clock.now()
+        let dossier = try await h.intake()
+        struct Refused: Error {}
+        @Sendable func note(_ text: String) -> NewEvent { NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)]) }
+        @Sendable func change(_ tx: any StoreTransaction, task: Int, to reference: String) async throws {
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+            d.tasks[task].agencyReference = reference
+            try await tx.save(d, events: [note(reference)], alertTimer: nil)
+        }
+        let runs = Mutex(0)
+        try await h.store.transaction { tx in
+            runs.withLock { $0 += 1 }
+            try await tx.savepoint { try await change(tx, task: 0, to: "JUS-1") }
+            _ = try? await tx.savepoint { () async throws -> Int in throw Refused() }
+            try await tx.savepoint { try await change(tx, task: 2, to: "INS-1") }
+        }
+        #expect(runs.withLock { $0 } == 1)
+        try await h.store.transaction { tx in
+            try await tx.savepoint { try await change(tx, task: 0, to: "JUS-2") }
+            _ = try? await tx.savepoint { () async throws -> Int in
+                try await change(tx, task: 1, to: "POL-refused")
+                throw Refused()
+            }
+            try await tx.savepoint { try await change(tx, task: 2, to: "INS-2") }
+        }
+        #expect(try await h.store.dossier(id: dossier.id)?.tasks.map(\.agencyReference) == ["JUS-2", nil, "INS-2"])
+        let notes = try await h.store.events(dossierId: dossier.id).compactMap { $0.data["note"]?.stringValue }
+        #expect(notes == ["JUS-1", "INS-1", "JUS-2", "INS-2"])
+        #expect(try await h.store.verifyEventLog().firstBreak == nil)
     }
 
     /// What another writer on the same database (another process on the SQLite file, another PostgreSQL instance)
