@@ -34,6 +34,10 @@ public struct ProcedureCatalog: Sendable {
     public let activeProfile: SLAProfile
     /// The profile that stats count "days saved" against.
     public let baselineProfile: SLAProfile?
+    /// Agency and task-kind labels, each from the first offered procedure (by code) that has it: looked up on
+    /// every alert check, so gathered once.
+    private let agencyLabels: [String: LocalizedText]
+    private let taskLabels: [String: LocalizedText]
 
     /// - Parameter offered: config `procedures`; nil offers every procedure whose agencies are all configured.
     public init(procedures: [ProcedureDefinition], profiles: [SLAProfile], activeProfile: String,
@@ -88,6 +92,13 @@ public struct ProcedureCatalog: Sendable {
         self.profiles = byName
         self.activeProfile = active
         self.baselineProfile = byName["separate-path"]
+        var agencyLabels: [String: LocalizedText] = [:], taskLabels: [String: LocalizedText] = [:]
+        for procedure in byCode.values.sorted(by: { $0.code < $1.code }) {
+            agencyLabels.merge(procedure.labels.agencies) { first, _ in first }
+            taskLabels.merge(procedure.labels.tasks) { first, _ in first }
+        }
+        self.agencyLabels = agencyLabels
+        self.taskLabels = taskLabels
     }
 
     /// Refuses a procedure file that could route a dossier nowhere or under a wrong code.
@@ -150,18 +161,12 @@ public struct ProcedureCatalog: Sendable {
 
     /// An agency's name as the procedures that use it label it.
     public func label(agency code: String, english: Bool = false) -> String {
-        for procedure in procedures.values.sorted(by: { $0.code < $1.code }) {
-            if let label = procedure.labels.agencies[code] { return label.text(english: english) }
-        }
-        return code
+        agencyLabels[code]?.text(english: english) ?? code
     }
 
     /// A task kind's name, from the procedure that has it.
     public func label(task kind: String, english: Bool = false) -> String {
-        for procedure in procedures.values.sorted(by: { $0.code < $1.code }) {
-            if let label = procedure.labels.tasks[kind] { return label.text(english: english) }
-        }
-        return kind
+        taskLabels[kind]?.text(english: english) ?? kind
     }
 
     /// Result fields and their types by task kind, over the offered procedures.
