@@ -84,11 +84,14 @@ final class WriterDossiers: Sendable {
         state.withLock { s in (s.youngTasks[taskId] ?? s.oldTasks[taskId]).flatMap { s.young[$0] ?? s.old[$0] } }
     }
 
+    /// Remembers what the writer just read or wrote. A dossier that is now final (returned, withdrawn, refused)
+    /// is forgotten instead: no command changes it again, and the room goes to the open ones (in a simulated
+    /// working week, each day's returned dossiers pushed open ones out before their next command).
     func set(_ id: String, _ entry: Entry) {
         state.withLock { s in
-            let previous = s.young[id] ?? s.old.removeValue(forKey: id)
+            let previous = s.young.removeValue(forKey: id) ?? s.old.removeValue(forKey: id)
             s.undo.append((id, previous))
-            Self.insert(id, entry, into: &s, generation: generation)
+            if !entry.dossier.status.isFinal { Self.insert(id, entry, into: &s, generation: generation) }
         }
     }
 

@@ -142,6 +142,32 @@ struct StoreWriteTests {
         #expect(try await h.store.verifyEventLog().firstBreak == nil)
     }
 
+    /// The writer forgets a dossier once it is final (no command changes it again), so the room goes to open ones;
+    /// a save of a final dossier that rolls back leaves the open one remembered, and a forgotten one still loads.
+    @Test func aFinalDossierIsForgottenByTheWriterAndStillLoads() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        struct Refused: Error {}
+        let remembered = h.store.lastWritten(dossierId: dossier.id) != nil
+        _ = try? await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+            d.status = .withdrawn
+            try await tx.save(d, events: [], alertTimer: nil)
+            throw Refused()
+        }
+        #expect(h.store.lastWritten(dossierId: dossier.id) != nil || !remembered)
+        try await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
+            d.status = .withdrawn
+            d.withdrawReason = "test"
+            try await tx.save(d, events: [], alertTimer: nil)
+        }
+        #expect(h.store.lastWritten(dossierId: dossier.id) == nil)
+        let loaded = try await h.store.transaction { tx in try await tx.dossier(id: dossier.id) }
+        #expect(loaded?.status == .withdrawn && loaded?.withdrawReason == "test")
+        #expect(try await h.store.dossier(id: dossier.id)?.status == .withdrawn)
+    }
+
     /// What another writer on the same database (another process on the SQLite file, another PostgreSQL instance)
     /// saved is what this one's next command loads and saves after, not the dossier as this writer last saw it.
     @Test func anotherWritersSaveIsWhatTheNextCommandLoads() async throws {
