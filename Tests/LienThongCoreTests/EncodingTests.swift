@@ -12,6 +12,16 @@ struct EncodingTests {
         #expect(Hex.string([UInt8]()) == "")
     }
 
+    /// JSON Pointer tokens (RFC 6901): `~1` is '/', `~0` is '~', in that order; a plain token is taken as it is.
+    @Test func pointersFindPlainAndEscapedKeys() {
+        let value: JSONValue = ["child": ["fullName": "An"], "a/b": ["~x": "escaped"], "list": [["n": "first"]]]
+        #expect(value.value(atPointer: "/child/fullName")?.stringValue == "An")
+        #expect(value.value(atPointer: "/a~1b/~0x")?.stringValue == "escaped")
+        #expect(value.value(atPointer: "/list/0/n")?.stringValue == "first")
+        #expect(value.value(atPointer: "/child/missing") == nil)
+        #expect(value.value(atPointer: "/a/b") == nil)
+    }
+
     @Test func jsonValueDecodesEachKindAsItself() throws {
         let text = #"{"s":"1","t":true,"f":false,"n":1,"x":2.5,"z":null,"a":[1,"y",null,false,{"k":"v"}],"o":{"p":{"q":0}}}"#
         let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))

@@ -92,7 +92,8 @@ extension JSONValue {
     public func value(atPointer pointer: String) -> JSONValue? {
         var current: JSONValue = self
         for raw in pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            let token = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            // Escapes are rare (no shipped pointer has one): Foundation's replacing only when there is one.
+            let token = raw.contains("~") ? raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~") : String(raw)
             switch current {
             case .object(let members): guard let next = members[token] else { return nil }; current = next
             case .array(let items): guard let i = Int(token), items.indices.contains(i) else { return nil }; current = items[i]
