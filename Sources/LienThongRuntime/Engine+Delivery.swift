@@ -34,24 +34,31 @@ extension Engine {
         let now = clock.now()
         let workflow = self.workflow, policy = retryPolicy, logger = self.logger, ids = self.ids
         let jitters = outcomes.map { _ in random() }
-        try await write(now: now) { tx, commit in
+        let recorded = try await write(now: now) { tx, commit in
             // The batch's messages, then the dossiers their outcomes change, each read (on PostgreSQL locked, in id
             // order) in one go rather than one round trip per outcome while the others' locks are held.
             let delivered = Set(outcomes.filter { if case .delivered = $0.outcome { true } else { false } }.map(\.id))
             try await tx.prefetch(deliveryIds: Array(Set(outcomes.map(\.id))).sorted()) { record in
                 record.status == .pending && Self.changesDossier(record, delivered: delivered.contains(record.id))
             }
+            var recorded: [(DeliveryRecord, DeliveryOutcome)] = []
             for ((id, outcome), jitter) in zip(outcomes, jitters) {
-                try await Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy, jitter: jitter,
-                               logger: logger, ids: ids, now: now)
+                if let record = try await Self.apply(outcome, to: id, tx: tx, commit: commit, workflow: workflow, policy: policy,
+                                                     jitter: jitter, ids: ids, now: now) {
+                    recorded.append((record, outcome))
+                }
             }
+            return recorded
         }
+        // Counted and logged once committed (a transaction's body may run more than once, see `Store.transaction`).
+        for (record, outcome) in recorded { Self.count(outcome, of: record, logger: logger) }
     }
 
+    /// Records one outcome in the transaction; returns the message as recorded (nil: not pending any more).
     private static func apply(_ outcome: DeliveryOutcome, to id: String, tx: any StoreTransaction, commit: Commit,
-                              workflow: Workflow, policy: RetryPolicy, jitter: Double, logger: Logger, ids: any IdentifierSource,
-                              now: Date) async throws {
-        guard var record = try await tx.delivery(id: id), record.status == .pending else { return }
+                              workflow: Workflow, policy: RetryPolicy, jitter: Double, ids: any IdentifierSource,
+                              now: Date) async throws -> DeliveryRecord? {
+        guard var record = try await tx.delivery(id: id), record.status == .pending else { return nil }
         record.progress = DeliveryRules(policy: policy).record(outcome, on: record.progress, now: now, jitter: jitter)
         record.updatedAt = now
         let dossier = changesDossier(record, delivered: record.status == .delivered) ? try await tx.dossier(id: record.dossierId) : nil
@@ -73,13 +80,16 @@ extension Engine {
                 if record.status == .dead {
                     try await commit(workflow.deadLettered(current, taskId: record.taskId, messageId: record.id, kind: record.kind,
                                                      attempts: record.attempts, lastError: description, now: now))
-                    logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
-                                                                        "delivery.error": "\(description)"])
                 }
             }
         }
         try await tx.update(record)
         try await reconcileDeliveryAlerts(record, ward: dossier?.ward, tx, workflow: workflow, ids: ids, now: now)
+        return record
+    }
+
+    /// The metrics and the warning of one recorded outcome.
+    private static func count(_ outcome: DeliveryOutcome, of record: DeliveryRecord, logger: Logger) {
         let outcomeLabel = switch outcome {
         case .delivered: "delivered"
         case .gone: "gone"
@@ -88,6 +98,8 @@ extension Engine {
         Counter(label: "lienthong_delivery_attempts_total", dimensions: [("agency", record.agency ?? "citizen"), ("outcome", outcomeLabel)]).increment()
         if record.status == .dead {
             Counter(label: "lienthong_dead_letters_total", dimensions: [("agency", record.agency ?? "citizen")]).increment()
+            logger.warning("delivery dead-lettered", metadata: ["delivery.id": "\(record.id)", "task.agency": "\(record.agency ?? "-")",
+                                                                "delivery.error": "\(record.lastError ?? "?")"])
         }
     }
 
