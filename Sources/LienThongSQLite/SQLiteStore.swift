@@ -70,34 +70,36 @@ public final class SQLiteStore: Store {
             dossiers.begin(dataVersion: try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
             do {
                 // Without savepoints first; again with them if a command failed after writing (`Attempt`).
-                for savepoints in [false, true] {
-                    let attempt = SQLiteWriteTransaction.Attempt(savepoints: savepoints)
-                    var result: Result<T, any Error>?
-                    try db.inTransaction {
-                        let tx = SQLiteWriteTransaction(db: WriterConnection(db), dossiers: dossiers, attempt: attempt)
-                        do {
-                            result = .success(try WriterThreadExecutor.runHere { try await body(tx) })
-                        } catch {
-                            result = .failure(error)
-                        }
-                        if attempt.mustReplay { return .rollback }
-                        _ = try result?.get()
-                        return .commit
-                    }
-                    if attempt.mustReplay {
-                        dossiers.undo(to: 0)
-                        continue
-                    }
-                    dossiers.commit()
-                    guard let result else { throw CancellationError() }
-                    return try result.get()
+                guard let result = try Self.run(body, db, dossiers, savepoints: false) ?? Self.run(body, db, dossiers, savepoints: true) else {
+                    throw CancellationError()
                 }
-                throw CancellationError()
+                dossiers.commit()
+                return result
             } catch {
                 dossiers.undo(to: 0)
                 throw error
             }
         }
+    }
+
+    /// One run of `body` in a transaction, committed when it succeeds; nil when a command failed after writing
+    /// with no savepoint to undo it alone, and the run was rolled back.
+    private static func run<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T, _ db: Database,
+                                         _ dossiers: WriterDossiers, savepoints: Bool) throws -> T? {
+        let attempt = SQLiteWriteTransaction.Attempt(savepoints: savepoints)
+        var result: Result<T, any Error> = .failure(CancellationError())
+        try db.inTransaction {
+            let tx = SQLiteWriteTransaction(db: WriterConnection(db), dossiers: dossiers, attempt: attempt)
+            result = Result { try WriterThreadExecutor.runHere { try await body(tx) } }
+            if attempt.mustReplay { return .rollback }
+            _ = try result.get()
+            return .commit
+        }
+        if attempt.mustReplay {
+            dossiers.undo(to: 0)
+            return nil
+        }
+        return try result.get()
     }
 
     public func dossier(id: String) async throws -> Dossier? {

@@ -9,6 +9,11 @@ import Testing
 
 @Suite("Store writes")
 struct StoreWriteTests {
+    /// A system event that carries `text`, to tell saves apart in the log.
+    static func note(_ text: String, at now: Date) -> NewEvent {
+        NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)])
+    }
+
     /// Every 201 and every recorded callback is answered after its commit: that commit must be on disk (SQLite's
     /// pool had silently set its writer to `synchronous = NORMAL`, where a WAL commit is not fsynced).
     @Test func eachCommitIsOnDiskBeforeItReturns() async throws {
@@ -114,11 +119,10 @@ struct StoreWriteTests {
         let now = h.clock.now()
         let dossier = try await h.intake()
         struct Refused: Error {}
-        @Sendable func note(_ text: String) -> NewEvent { NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)]) }
         @Sendable func change(_ tx: any StoreTransaction, task: Int, to reference: String) async throws {
             guard var d = try await tx.dossier(id: dossier.id) else { throw Refused() }
             d.tasks[task].agencyReference = reference
-            try await tx.save(d, events: [note(reference)], alertTimer: nil)
+            try await tx.save(d, events: [Self.note(reference, at: now)], alertTimer: nil)
         }
         let runs = Mutex(0)
         try await h.store.transaction { tx in
@@ -176,20 +180,19 @@ struct StoreWriteTests {
         let engine = Fixtures.setup(today: now).engine(store: store, clock: ManualWallClock(now), ids: SequentialIdentifiers(), random: { 0.5 })
         let dossier = try await engine.createDossier(body: Fixtures.birthDossier(receivedAt: now), idempotencyKey: nil, actor: Fixtures.wardOfficer).dossier
         struct Missing: Error {}
-        @Sendable func note(_ text: String) -> NewEvent { NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)]) }
         // This writer loads the dossier (and remembers it), then the other one changes it.
         _ = try await store.transaction { tx in try await tx.dossier(id: dossier.id) }
         let other = try await Fixtures.openStore(location: location)
         try await other.transaction { tx in
             guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
             d.tasks[2].agencyReference = "INS-other"
-            try await tx.save(d, events: [note("other")], alertTimer: nil)
+            try await tx.save(d, events: [Self.note("other", at: now)], alertTimer: nil)
         }
         let seen = try await store.transaction { tx -> [String?] in
             guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
             let seen = d.tasks.map(\.agencyReference)
             d.tasks[0].agencyReference = "JUS-1"
-            try await tx.save(d, events: [note("this")], alertTimer: nil)
+            try await tx.save(d, events: [Self.note("this", at: now)], alertTimer: nil)
             return seen
         }
         #expect(seen == [nil, nil, "INS-other"])
@@ -250,21 +253,20 @@ struct StoreWriteTests {
         let dossier = try await h.intake()
         let now = h.clock.now()
         let before = try await h.store.events(dossierId: dossier.id).count
-        @Sendable func note(_ text: String) -> NewEvent { NewEvent(at: now, actor: Actor(role: .system), type: "dossier.noted", data: ["note": .string(text)]) }
         struct Missing: Error {}
         try await h.store.transaction { tx in
             guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
             d.tasks[0].agencyReference = "JUS-1"
-            try await tx.save(d, events: [note("read 1")], alertTimer: nil)
-            try await tx.save(d, events: [note("read 2"), note("read 3")], alertTimer: nil)
+            try await tx.save(d, events: [Self.note("read 1", at: now)], alertTimer: nil)
+            try await tx.save(d, events: [Self.note("read 2", at: now), Self.note("read 3", at: now)], alertTimer: nil)
         }
         var unread = dossier
         unread.tasks[0].agencyReference = "JUS-1"
         unread.tasks[1].agencyReference = "POL-2"
         let copy = unread
-        try await h.store.transaction { tx in try await tx.save(copy, events: [note("not read")], alertTimer: nil) }
+        try await h.store.transaction { tx in try await tx.save(copy, events: [Self.note("not read", at: now)], alertTimer: nil) }
         try await h.store.transaction { tx in
-            try await tx.save(PreparedSave(copy, events: [note("as new")], alertTimer: nil, after: .genesis))
+            try await tx.save(PreparedSave(copy, events: [Self.note("as new", at: now)], alertTimer: nil, after: .genesis))
         }
         let events = try await h.store.events(dossierId: dossier.id)
         #expect(events.count == before + 5)
