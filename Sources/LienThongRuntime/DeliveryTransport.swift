@@ -51,59 +51,92 @@ extension CitizenSink {
 /// Appends each message as one JSON line to a file (the demo's and a pilot's sink).
 public final class FileCitizenSink: CitizenSink {
     private struct Written {
-        var handle: FileHandle?
         /// Lines written so far, and how many of them an fsync has made durable.
         var lines: Int = 0
         var synced: Int = 0
+        /// Deliveries waiting for an fsync to cover their line, and whether one is under way.
+        var waiting: [(line: Int, continuation: CheckedContinuation<DeliveryOutcome, Never>)] = []
+        var syncing = false
     }
 
-    private let state: Mutex<Written>
-    /// Held while one caller's fsync runs; the others wait for it and usually find their line already durable.
-    private let syncing = Mutex(())
+    /// Written under `state`'s lock, so that lines stay whole and counted in order.
+    private let handle: FileHandle
+    private let state = Mutex(Written())
+    /// Where the fsyncs run: a blocking call on Swift's cooperative pool would stall one of its few threads (two on
+    /// this service's machines) for each fsync, and with them the requests it should be serving.
+    private let syncQueue = DispatchQueue(label: "lienthong.citizen-sink.fsync")
+    /// Makes the file's written lines durable (fsync; a test may stand in for it).
+    private let sync: @Sendable (FileHandle) throws -> Void
     public let path: String
 
     /// Local and quick: every worker slot may deliver here at once, so that one fsync covers more lines.
     public var concurrentDeliveries: Int { .max }
 
-    public init(path: String) throws {
+    public init(path: String, sync: @escaping @Sendable (FileHandle) throws -> Void = { try $0.synchronize() }) throws {
         self.path = path
+        self.sync = sync
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: url)
+        handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()
-        self.state = Mutex(Written(handle: handle))
     }
 
-    /// Appends the line, then returns once an fsync covers it: concurrent deliveries share one fsync (group sync),
-    /// and none is answered `delivered` before its line is on disk.
+    /// Appends the line, then returns once an fsync covers it: the deliveries that arrive while one fsync runs share
+    /// the next (group sync), and none is answered `delivered` before its line is on disk.
     public func deliver(id: String, body: Data) async -> DeliveryOutcome {
         var line = body
         line.append(0x0A)
-        let written: Result<(Int, FileHandle), any Error> = state.withLock { s in
-            guard let handle = s.handle else { return .failure(CocoaError(.fileNoSuchFile)) }
+        let written: Result<Int, any Error> = state.withLock { s in
             do {
                 try handle.write(contentsOf: line)
                 s.lines += 1
-                return .success((s.lines, handle))
+                return .success(s.lines)
             } catch {
                 return .failure(error)
             }
         }
-        guard case .success(let (mine, handle)) = written else {
-            if case .failure(let error) = written { return .failed(status: nil, error: "cannot write \(path): \(error)") }
-            return .failed(status: nil, error: "sink closed")
+        let mine: Int
+        switch written {
+        case .success(let line): mine = line
+        case .failure(let error): return .failed(status: nil, error: "cannot write \(path): \(error)")
         }
-        return syncing.withLock { _ -> DeliveryOutcome in
-            if state.withLock({ $0.synced >= mine }) { return .delivered(status: 200) }
-            let target = state.withLock { $0.lines }
-            do {
-                try handle.synchronize()
-            } catch {
-                return .failed(status: nil, error: "cannot write \(path): \(error)")
+        return await withCheckedContinuation { continuation in
+            enum Next { case answered, wait, startSync }
+            let next = state.withLock { s -> Next in
+                // An fsync that began after this line was written may have covered it already.
+                if s.synced >= mine { return .answered }
+                s.waiting.append((mine, continuation))
+                defer { s.syncing = true }
+                return s.syncing ? .wait : .startSync
             }
-            state.withLock { $0.synced = max($0.synced, target) }
-            return .delivered(status: 200)
+            switch next {
+            case .answered: continuation.resume(returning: .delivered(status: 200))
+            case .wait: break
+            case .startSync: syncQueue.async { self.syncWhileWaited() }
+            }
+        }
+    }
+
+    /// On `syncQueue`: fsyncs until no delivery waits, each time answering those whose line it covered.
+    private func syncWhileWaited() {
+        while true {
+            let target = state.withLock { $0.lines }
+            var outcome = DeliveryOutcome.delivered(status: 200)
+            do {
+                try sync(handle)
+            } catch {
+                outcome = .failed(status: nil, error: "cannot write \(path): \(error)")
+            }
+            let (covered, more) = state.withLock { s in
+                if case .delivered = outcome { s.synced = max(s.synced, target) }
+                let covered = s.waiting.filter { $0.line <= target }
+                s.waiting.removeAll { $0.line <= target }
+                s.syncing = !s.waiting.isEmpty
+                return (covered, s.syncing)
+            }
+            for waiter in covered { waiter.continuation.resume(returning: outcome) }
+            if !more { return }
         }
     }
 }
