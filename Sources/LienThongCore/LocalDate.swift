@@ -55,7 +55,14 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String {
         let c = components
-        return RFC3339.pad(c.year, 4) + "-" + RFC3339.pad(c.month, 2) + "-" + RFC3339.pad(c.day, 2)
+        var out: [UInt8] = []
+        out.reserveCapacity(10)
+        RFC3339.append(c.year, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        RFC3339.append(c.month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        RFC3339.append(c.day, width: 2, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool { lhs.dayNumber < rhs.dayNumber }

@@ -51,27 +51,59 @@ public enum RFC3339 {
     public static func format(_ date: Date, in timeZone: TimeZone) -> String {
         let offset = LocalTime(timeZone: timeZone).offsetSeconds(at: date)
         let off = abs(offset)
-        return dateTime(Int(floor(date.timeIntervalSince1970)) + offset) + (offset < 0 ? "-" : "+")
-            + pad(off / 3600, 2) + ":" + pad((off % 3600) / 60, 2)
+        var out = dateTimeBytes(Int(floor(date.timeIntervalSince1970)) + offset, extra: 6)
+        out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+        append(off / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append((off % 3600) / 60, width: 2, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `2026-11-24T09:47:50.123Z`: UTC with milliseconds (log lines).
     public static func formatUTCMillis(_ date: Date) -> String {
         let millis = Int((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = Int(floor(Double(millis) / 1000))
-        return dateTime(seconds) + "." + pad(millis - seconds * 1000, 3) + "Z"
+        var out = dateTimeBytes(seconds, extra: 5)
+        out.append(UInt8(ascii: "."))
+        append(millis - seconds * 1000, width: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS` of whole seconds since 1970 on a (local or UTC) clock.
-    static func dateTime(_ seconds: Int) -> String {
+    /// `YYYY-MM-DDTHH:MM:SS` of whole seconds since 1970 on a (local or UTC) clock, as bytes with room for `extra`
+    /// more (built a byte at a time: joining small strings was 3 % of intake's CPU).
+    static func dateTimeBytes(_ seconds: Int, extra: Int) -> [UInt8] {
         let day = Int(floor(Double(seconds) / 86400))
         let sod = seconds - day * 86400
-        return LocalDate(dayNumber: day).description + "T" + pad(sod / 3600, 2) + ":" + pad((sod % 3600) / 60, 2) + ":" + pad(sod % 60, 2)
+        let c = LocalDate(dayNumber: day).components
+        var out: [UInt8] = []
+        out.reserveCapacity(19 + extra)
+        append(c.year, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(c.month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(c.day, width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        append(sod / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append((sod % 3600) / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(sod % 60, width: 2, to: &out)
+        return out
     }
 
-    /// A non-negative number in decimal, zero-padded to `width`.
-    static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    /// A non-negative number in decimal, zero-padded to at least `width` digits.
+    static func append(_ value: Int, width: Int, to out: inout [UInt8]) {
+        var count = 1, power = 10
+        while value >= power {
+            count += 1
+            power *= 10
+        }
+        if count < width { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
+        var divisor = power / 10
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
     }
 }
