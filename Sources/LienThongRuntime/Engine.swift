@@ -121,7 +121,8 @@ public final class Engine: Sendable {
         case .success(let s): submission = s
         case .failure(let failure): throw DomainError.validation(failure)
         }
-        let hash = Self.requestHash(body)
+        // Stored and compared only under an Idempotency-Key (canonical JSON and SHA-256 of the whole body).
+        let hash = idempotencyKey == nil ? "" : Self.requestHash(body)
         let scope = "\(actor.role.rawValue):\(actor.ward ?? "")"
         let taskCount = workflow.catalog.procedures[submission.procedure]?.tasks(including: Set(submission.include)).count ?? 0
         let newIds = ids.dossierIDs(taskCount: taskCount)

@@ -126,6 +126,17 @@ struct FieldCheckTests {
             #expect(FieldFormat.isPassport(s) == (s.wholeMatch(of: #/[A-Za-z0-9]{5,20}/#) != nil), "\(s)")
         }
     }
+
+    /// Trimming gives what Foundation's `trimmingCharacters(in: .whitespaces)` gives: tabs and every space separator,
+    /// not line breaks, and a combining mark after a space kept.
+    @Test func trimsAsFoundationDoes() {
+        let samples = ["", " ", "\t", "  An  ", "\u{00A0}Bình\u{3000}", "\u{2003}x\u{200A}", "\nAn\n", " \u{301}a ", "a b",
+                       "\u{200B}x", "Nguyễn Thị An", "\t\t \u{1680}"]
+        for s in samples {
+            #expect(FieldFormat.trimmed(s) == s.trimmingCharacters(in: .whitespaces), "\(s.unicodeScalars.map { $0.value })")
+            #expect(FieldFormat.trimmed(s).unicodeScalars.elementsEqual(s.trimmingCharacters(in: .whitespaces).unicodeScalars))
+        }
+    }
 }
 
 /// Random JSON documents of the given keys, strings and numbers, up to five levels deep.

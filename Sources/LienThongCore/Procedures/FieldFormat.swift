@@ -3,8 +3,22 @@ import Foundation
 /// Checks of single values by their characters (not regex literals: a Swift regex literal is parsed again on
 /// every evaluation, which cost 5 % of intake).
 public enum FieldFormat {
+    /// A scalar of Foundation's `CharacterSet.whitespaces`: a space separator (Zs), a tab or a zero-width space.
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
+    }
+
+    /// The text without leading and trailing `CharacterSet.whitespaces`, as Foundation's `trimmingCharacters(in:)`
+    /// gives it, without bridging through NSString (2 % of intake).
+    public static func trimmed(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }), let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return s }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+
     public static func isPersonName(_ name: String) -> Bool {
-        guard (1...100).contains(name.count), name.trimmingCharacters(in: .whitespaces) == name else { return false }
+        guard (1...100).contains(name.count), trimmed(name) == name else { return false }
         var hasLetter = false
         for scalar in name.unicodeScalars {
             switch scalar.properties.generalCategory {

@@ -142,7 +142,7 @@ public struct FormValidator: Sendable {
                     low == high ? "must be \(low) digits" : "must be \(low)–\(high) digits")
         default:
             let low = f.minLength ?? 1, high = f.maxLength ?? 200
-            c.check((low...high).contains(text.trimmingCharacters(in: .whitespaces).count), pointer, "must be \(low)–\(high) characters")
+            c.check((low...high).contains(FieldFormat.trimmed(text).count), pointer, "must be \(low)–\(high) characters")
         }
         return nil
     }
