@@ -73,9 +73,10 @@ public final class PostgresStore: Store {
             do {
                 do {
                     return try await client.withTransaction(logger: logger) { [logger, instance] connection in
-                        let result = try await body(PostgresWriteTransaction(connection: connection, logger: logger))
+                        let tx = PostgresWriteTransaction(connection: connection, logger: logger)
+                        let result = try await body(tx)
                         // Named by its instance: the others wake; this one woke its own services after the commit.
-                        _ = try await connection.execute(Prepared<PostgresStatements.Notify>(Self.channel, instance), logger: logger)
+                        try await tx.finish(notifying: Self.channel, instance)
                         return result
                     }
                 } catch let failed as PostgresTransactionError {

@@ -21,21 +21,78 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
     let stored = Locked(Memo())
     let savepoints = Locked(0)
+    /// Inserts held back (see `hold`): each one member of the next statement sent.
+    struct Held: Sendable {
+        var members: [String] = []
+        var binds = PostgresBindings()
+    }
+    let held = Locked(Held())
 
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
         self.logger = logger
     }
 
+    /// Every statement goes through here or the `run` below, after the inserts held back before it.
     @discardableResult
     func run(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        try await sendHeld()
+        return try await connection.query(query, logger: logger)
     }
 
     @discardableResult
     func run<Text>(_ statement: Prepared<Text>) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
-        try await connection.execute(statement, logger: logger)
+        try await sendHeld()
+        return try await connection.execute(statement, logger: logger)
     }
+
+    /// Holds back `head VALUES (…), (…) tail`, an insert of rows no held insert touches, until the transaction's next
+    /// statement or its end: the inserts of a command (its new dossier, tasks, events, outbox messages, idempotency
+    /// key) then reach PostgreSQL as one statement (`WITH w0 AS (INSERT …), w1 AS (INSERT …) SELECT …`) rather than a
+    /// round trip each, which was most of intake's cost on both sides. Every later statement is sent after them, so
+    /// the transaction sees its own writes as before; a constraint they break fails that statement, inside the
+    /// transaction, as the insert would have.
+    func hold(_ head: String, rows: [[(any PostgresDynamicTypeEncodable)?]], _ tail: String = "") {
+        held.withLock { h in
+            var sql = head + " VALUES "
+            for (r, row) in rows.enumerated() {
+                sql += r == 0 ? "(" : ", ("
+                for (c, value) in row.enumerated() {
+                    h.binds.append(nullable: value)
+                    sql += (c == 0 ? "$" : ", $") + String(h.binds.count)
+                }
+                sql += ")"
+            }
+            h.members.append(sql + tail)
+        }
+    }
+
+    /// Sends the held inserts as one statement; its result notifies the other instances when `notifying` is given.
+    private func sendHeld(notifying: (channel: String, payload: String)? = nil) async throws {
+        var taken = held.withLock { h in defer { h = Held() }; return h }
+        guard !taken.members.isEmpty else { return }
+        var select = "SELECT 1"
+        if let notifying {
+            taken.binds.append(notifying.channel, context: .default)
+            taken.binds.append(notifying.payload, context: .default)
+            select = "SELECT pg_notify($\(taken.binds.count - 1), $\(taken.binds.count))"
+        }
+        let sql = "WITH " + taken.members.enumerated().map { "w\($0) AS (\($1))" }.joined(separator: ", ") + " " + select
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: taken.binds), logger: logger)
+    }
+
+    /// At the end of the transaction's body: the held inserts, with the notification to the other instances riding
+    /// on the same statement.
+    func finish(notifying channel: String, _ payload: String) async throws {
+        if held.withLock({ $0.members.isEmpty }) {
+            _ = try await connection.execute(Prepared<PostgresStatements.Notify>(channel, payload), logger: logger)
+        } else {
+            try await sendHeld(notifying: (channel, payload))
+        }
+    }
+
+    /// Forgets the held inserts (their savepoint rolled back).
+    func dropHeld() { held.withLock { $0 = Held() } }
 
     func dossier(id: String) async throws -> Dossier? {
         if let known = stored.withLock({ $0.dossiers[id] }) { return known }
@@ -103,23 +160,22 @@ struct PostgresWriteTransaction: StoreTransaction {
             return changed
         }
         if !changed.isEmpty {
-            try await run(Self.insert("INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)",
-                                      rows: try changed.map { task in
-                                          [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue, task.dueAt.map(Codec.millis),
-                                           try prepared.taskDocuments[task.id] ?? Codec.encode(task), Codec.millis(task.updatedAt),
-                                           task.completedAt.map(Codec.millis)]
-                                      },
-                                      """
-                                       ON CONFLICT (id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, document = excluded.document,
-                                        updated_at = excluded.updated_at, completed_at = excluded.completed_at
-                                      """))
+            hold("INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)",
+                 rows: try changed.map { task in
+                     [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue, task.dueAt.map(Codec.millis),
+                      try prepared.taskDocuments[task.id] ?? Codec.encode(task), Codec.millis(task.updatedAt), task.completedAt.map(Codec.millis)]
+                 },
+                 """
+                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at, document = excluded.document,
+                   updated_at = excluded.updated_at, completed_at = excluded.completed_at
+                 """)
         }
         if !chained.isEmpty {
-            try await run(Self.insert("INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)",
-                                      rows: chained.map { event in
-                                          [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
-                                           event.taskId, event.dataJSON, event.prevHash, event.hash]
-                                      }))
+            hold("INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)",
+                 rows: chained.map { event in
+                     [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
+                      event.taskId, event.dataJSON, event.prevHash, event.hash]
+                 })
         }
     }
 
@@ -162,21 +218,6 @@ struct PostgresWriteTransaction: StoreTransaction {
         return found
     }
 
-    /// `head VALUES (…), (…) tail` with every value bound: any number of rows in one round trip.
-    static func insert(_ head: String, rows: [[(any PostgresDynamicTypeEncodable)?]], _ tail: String = "") -> PostgresQuery {
-        var binds = PostgresBindings()
-        var sql = head + " VALUES "
-        for (r, row) in rows.enumerated() {
-            sql += r == 0 ? "(" : ", ("
-            for (c, value) in row.enumerated() {
-                binds.append(nullable: value)
-                sql += (c == 0 ? "$" : ", $") + String(binds.count)
-            }
-            sql += ")"
-        }
-        return PostgresQuery(unsafeSQL: sql + tail, binds: binds)
-    }
-
     func idempotentRequest(scope: String, key: String) async throws -> (requestHash: String, dossierId: String)? {
         var found: (String, String)?
         for try await row in try await run(Prepared<PostgresStatements.IdempotentRequest>(scope, key)) { found = try row.decode((String, String).self) }
@@ -184,10 +225,8 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func recordIdempotentRequest(scope: String, key: String, requestHash: String, dossierId: String, at: Date) async throws {
-        try await run("""
-            INSERT INTO idempotency_key (scope, key, request_hash, dossier_id, created_at)
-            VALUES (\(scope), \(key), \(requestHash), \(dossierId), \(Codec.millis(at)))
-            """)
+        hold("INSERT INTO idempotency_key (scope, key, request_hash, dossier_id, created_at)",
+             rows: [[scope, key, requestHash, dossierId, Codec.millis(at)]])
     }
 
     func agencyEvent(agency: String, eventId: String) async throws -> (taskId: String, requestHash: String)? {
@@ -197,31 +236,15 @@ struct PostgresWriteTransaction: StoreTransaction {
     }
 
     func recordAgencyEvent(agency: String, eventId: String, taskId: String, requestHash: String, at: Date) async throws {
-        try await run("""
-            INSERT INTO agency_event (agency, event_id, task_id, request_hash, created_at)
-            VALUES (\(agency), \(eventId), \(taskId), \(requestHash), \(Codec.millis(at)))
-            """)
+        hold("INSERT INTO agency_event (agency, event_id, task_id, request_hash, created_at)",
+             rows: [[agency, eventId, taskId, requestHash, Codec.millis(at)]])
     }
 
-    /// The messages inserted in one statement; a cancellation's or a portal status's UPDATE of older pending messages
-    /// runs in its place in the order, after the inserts before it.
+    /// The messages' inserts held back (see `hold`); a cancellation's or a portal status's UPDATE of older pending
+    /// messages runs in its place in the order, after the inserts held before it.
     func enqueue(_ deliveries: [DeliveryRecord]) async throws {
-        var pending: [DeliveryRecord] = []
-        func flush() async throws {
-            guard !pending.isEmpty else { return }
-            try await run(Self.insert("""
-                INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
-                                      next_attempt_at, window_start, created_at, updated_at)
-                """, rows: pending.map { delivery in
-                    [delivery.id, delivery.kind.rawValue, delivery.agency, delivery.taskId, delivery.dossierId, delivery.body, "pending", 0, 0,
-                     delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart), Codec.millis(delivery.createdAt),
-                     Codec.millis(delivery.updatedAt)]
-                }))
-            pending.removeAll()
-        }
         for delivery in deliveries {
             if delivery.kind == .taskCancelled, let taskId = delivery.taskId {
-                try await flush()
                 try await run("""
                     UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL,
                       updated_at = \(Codec.millis(delivery.createdAt))
@@ -230,16 +253,19 @@ struct PostgresWriteTransaction: StoreTransaction {
             }
             if delivery.kind == .portalStatus {
                 // Each portal message carries the dossier's whole current status: a newer one supersedes the unsent.
-                try await flush()
                 try await run("""
                     UPDATE delivery SET status = 'cancelled', next_attempt_at = NULL, claimed_by = NULL, lease_until = NULL,
                       updated_at = \(Codec.millis(delivery.createdAt))
                     WHERE dossier_id = \(delivery.dossierId) AND kind = 'portal.status' AND status = 'pending'
                     """)
             }
-            pending.append(delivery)
+            hold("""
+                INSERT INTO delivery (id, kind, agency, task_id, dossier_id, body, status, attempts, consecutive_failures,
+                                      next_attempt_at, window_start, created_at, updated_at)
+                """, rows: [[delivery.id, delivery.kind.rawValue, delivery.agency, delivery.taskId, delivery.dossierId, delivery.body,
+                             "pending", 0, 0, delivery.nextAttemptAt.map(Codec.millis), Codec.millis(delivery.windowStart),
+                             Codec.millis(delivery.createdAt), Codec.millis(delivery.updatedAt)]])
         }
-        try await flush()
     }
 
     func delivery(id: String) async throws -> DeliveryRecord? {
@@ -323,6 +349,7 @@ struct PostgresWriteTransaction: StoreTransaction {
             return result
         } catch {
             stored.withLock { $0 = Memo() }
+            dropHeld()
             try await run(PostgresQuery(unsafeSQL: "ROLLBACK TO SAVEPOINT \(name)"))
             throw error
         }
