@@ -17,12 +17,16 @@ struct SQLiteStatements {
     }
 
     func dossier(id: String) throws -> Dossier? {
-        if let known = dossiers?.entry(id) { return known.dossier }
+        if let dossiers, let known = dossiers.entry(id) { return try dossiers.dossier(known) }
         guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectDossier), arguments: [id]) else { return nil }
         var dossier = try Codec.decode(Dossier.self, row[0])
         dossier.tasks = try tasks(dossierIds: [id])[id] ?? []
         let stored = Self.storedState(row, from: 1)
-        dossiers?.set(id, .init(dossier: dossier, state: stored.state, head: stored.head))
+        if let dossiers {
+            let data = dossier.data.canonicalText
+            dossiers.set(id, .init(dossier: dossier, data: data, state: stored.state, head: stored.head))
+            dossiers.lend(id, dossier.data, text: data)
+        }
         return dossier
     }
 
@@ -119,7 +123,7 @@ struct SQLiteStatements {
                 """).execute(arguments: [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
                                  event.taskId, event.dataJSON, event.prevHash, event.hash])
         }
-        dossiers?.set(dossier.id, .init(dossier: dossier, state: indexed, head: newHead))
+        if let dossiers { dossiers.set(dossier.id, .init(dossier: dossier, data: dossiers.dataText(of: dossier), state: indexed, head: newHead)) }
     }
 
     /// The dossier's state columns (those indexes and their conditions are built on, and `paused`), in the order

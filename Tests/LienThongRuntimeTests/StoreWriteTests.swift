@@ -172,6 +172,34 @@ struct StoreWriteTests {
         #expect(try await h.store.dossier(id: dossier.id)?.status == .withdrawn)
     }
 
+    /// The submitted data as the next command loads it (SQLite's writer keeps it as text and decodes it per
+    /// command): unchanged through saves of other fields, changed by a save that changes it (a supplement), and the
+    /// same on an early decision's view (`lastWritten`) and after a reload from the file.
+    @Test func theSubmittedDataIsWhatTheLastSaveWrote() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        struct Missing: Error {}
+        let submitted = dossier.data
+        try await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            #expect(d.data == submitted)
+            d.tasks[0].agencyReference = "JUS-1"
+            try await tx.save(d, events: [Self.note("other field", at: h.clock.now())], alertTimer: nil)
+        }
+        let supplied = submitted.merging(["residence": ["address": "Số 7 ngõ 12 Minh Khai", "commune": "00004"]])
+        #expect(supplied != submitted)
+        try await h.store.transaction { tx in
+            guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+            #expect(d.data == submitted && d.tasks[0].agencyReference == "JUS-1")
+            d.data = supplied
+            try await tx.save(d, events: [Self.note("supplement", at: h.clock.now())], alertTimer: nil)
+        }
+        let next = try await h.store.transaction { tx in try await tx.dossier(id: dossier.id) }
+        #expect(next?.data == supplied)
+        if let early = h.store.lastWritten(dossierId: dossier.id) { #expect(early.dossier.data == supplied) }
+        #expect(try await h.store.dossier(id: dossier.id)?.data == supplied)
+    }
+
     /// What another writer on the same database (another process on the SQLite file, another PostgreSQL instance)
     /// saved is what this one's next command loads and saves after, not the dossier as this writer last saw it.
     @Test func anotherWritersSaveIsWhatTheNextCommandLoads() async throws {
