@@ -113,11 +113,7 @@ final class WriterDossiers: Sendable {
             dossier.data = lent.value
             return dossier
         }
-        var text = entry.data
-        let parsed: Result<JSONValue, JSONParser.Failure> = text.withUTF8 { bytes in
-            Result { () throws(JSONParser.Failure) in try JSONParser.parse(UnsafeRawBufferPointer(bytes), normalizingNFC: false) }
-        }
-        dossier.data = try parsed.get()
+        dossier.data = try Codec.parse(entry.data)
         lend(dossier.id, dossier.data, text: entry.data)
         return dossier
     }

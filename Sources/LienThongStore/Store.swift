@@ -203,12 +203,17 @@ public enum Codec {
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONValueDecoder(dates: .millisecondsSince1970).decode(type, from: parse(text))
+    }
+
+    /// A stored document's JSON (already NFC), as a value.
+    public static func parse(_ text: String) throws -> JSONValue {
         var text = text
         let parsed: Result<JSONValue, JSONParser.Failure> = text.withUTF8 { bytes in
             Result { () throws(JSONParser.Failure) in try JSONParser.parse(UnsafeRawBufferPointer(bytes), normalizingNFC: false) }
         }
         switch parsed {
-        case .success(let value): return try JSONValueDecoder(dates: .millisecondsSince1970).decode(type, from: value)
+        case .success(let value): return value
         case .failure(let failure):
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "stored JSON: \(failure.reason) at byte \(failure.offset)"))
         }
