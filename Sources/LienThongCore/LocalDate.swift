@@ -54,15 +54,20 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        let c = components
         var out: [UInt8] = []
         out.reserveCapacity(10)
+        append(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `YYYY-MM-DD`, as bytes (also the start of an RFC 3339 time).
+    func append(to out: inout [UInt8]) {
+        let c = components
         RFC3339.append(c.year, width: 4, to: &out)
         out.append(UInt8(ascii: "-"))
         RFC3339.append(c.month, width: 2, to: &out)
         out.append(UInt8(ascii: "-"))
         RFC3339.append(c.day, width: 2, to: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool { lhs.dayNumber < rhs.dayNumber }

@@ -75,14 +75,9 @@ public enum RFC3339 {
     static func dateTimeBytes(_ seconds: Int, extra: Int) -> [UInt8] {
         let day = Int(floor(Double(seconds) / 86400))
         let sod = seconds - day * 86400
-        let c = LocalDate(dayNumber: day).components
         var out: [UInt8] = []
         out.reserveCapacity(19 + extra)
-        append(c.year, width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        append(c.month, width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        append(c.day, width: 2, to: &out)
+        LocalDate(dayNumber: day).append(to: &out)
         out.append(UInt8(ascii: "T"))
         append(sod / 3600, width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
