@@ -13,6 +13,9 @@ public enum DossierStatus: String, Codable, Sendable, CaseIterable {
 
     /// Nothing more happens to it.
     public var isFinal: Bool { self == .returned || self == .withdrawn || self == .refused }
+
+    /// A dossier in this status keeps its duplicate key: a second dossier with that key is refused.
+    public var holdsDuplicateKey: Bool { self != .withdrawn && self != .refused }
 }
 
 public enum TaskStatus: String, Codable, Sendable, CaseIterable {

@@ -334,6 +334,21 @@ enum Migrations {
                   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v10-indexes-without-status-conditions") { db in
+            // The duplicate and open-deadline indexes had `WHERE status …` conditions, so SQLite rewrote their entries
+            // on every status change (see `SQLiteStatements.dossierIndexed`); their columns now hold the value only
+            // while the condition holds, and change only when it starts or stops holding.
+            try db.execute(sql: """
+                DROP INDEX dossier_duplicate;
+                DROP INDEX dossier_open_due;
+                ALTER TABLE dossier ADD COLUMN live_duplicate_key TEXT;
+                ALTER TABLE dossier ADD COLUMN open_due_at INTEGER;
+                UPDATE dossier SET live_duplicate_key = CASE WHEN status IN ('withdrawn', 'refused') THEN NULL ELSE duplicate_key END,
+                                   open_due_at = CASE WHEN status IN ('returned', 'withdrawn', 'refused') THEN NULL ELSE due_at END;
+                CREATE UNIQUE INDEX dossier_duplicate ON dossier(live_duplicate_key) WHERE live_duplicate_key IS NOT NULL;
+                CREATE INDEX dossier_open_due ON dossier(open_due_at) WHERE open_due_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -97,9 +97,8 @@ extension SQLiteStore {
             let open = Dictionary(try Row.fetchAll(db, sql: """
                 SELECT status, count(*) AS n FROM dossier WHERE status NOT IN ('returned','withdrawn','refused') GROUP BY status
                 """).map { ($0["status"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
-            let overdue = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM dossier WHERE status NOT IN ('returned','withdrawn','refused','submitted') AND paused = 0 AND due_at < ?
-                """, arguments: [Codec.millis(now)]) ?? 0
+            let overdue = try Int.fetchOne(db, sql: "SELECT count(*) FROM dossier WHERE \(SQLiteStatements.overdueDossier)",
+                                           arguments: [Codec.millis(now)]) ?? 0
             return (received, open, overdue)
         }
     }

@@ -120,7 +120,7 @@ public final class SQLiteStore: Store {
             var filters: [(String, (any DatabaseValueConvertible)?)] = []
             if let ward = query.ward { filters.append(("ward = ?", ward)) }
             if let status = query.status { filters.append(("status = ?", status.rawValue)) }
-            let overdue = "status NOT IN ('returned','withdrawn','refused','submitted') AND paused = 0 AND due_at < ?"
+            let overdue = SQLiteStatements.overdueDossier
             switch query.overdue {
             case true?: filters.append((overdue, Codec.millis(query.now)))
             case false?: filters.append(("NOT (\(overdue))", Codec.millis(query.now)))

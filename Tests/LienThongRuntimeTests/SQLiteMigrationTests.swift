@@ -51,4 +51,41 @@ struct SQLiteMigrationTests {
             try await raw.write { db in try db.execute(sql: "INSERT INTO event (dossier_id, seq, at, actor, type, data, prev_hash, hash) SELECT dossier_id, seq, at, actor, type, data, prev_hash, hash FROM event LIMIT 1") }
         }
     }
+
+    /// Moving the duplicate and deadline conditions into columns of their own fills them from each dossier's
+    /// status: the key held unless withdrawn or refused, the deadline kept unless final.
+    @Test func theDuplicateKeyAndOpenDeadlineColumnsAreFilledFromTheStatus() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v9-event-log-in-append-order")
+        let statuses = ["in-progress", "action-required", "returned", "withdrawn", "refused"]
+        try await old.write { db in
+            for status in statuses {
+                try db.execute(sql: """
+                    INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, duplicate_key, document,
+                                         head_seq, head_hash, created_at, updated_at)
+                    VALUES (?, ?, 'birth-3in1', '00004', ?, 1000, 0, ?, '{}', 1, ?, 0, 0)
+                    """, arguments: ["hs_" + status, "LT-" + status, status, "key-" + status, Self.hash("f")])
+            }
+        }
+        try old.close()
+
+        _ = try SQLiteStore(path: path)
+        let raw = try DatabaseQueue(path: path)
+        defer { try? raw.close() }
+        let rows = try await raw.read { db in
+            try Row.fetchAll(db, sql: "SELECT status, live_duplicate_key, open_due_at FROM dossier ORDER BY position")
+        }
+        #expect(rows.map { $0["live_duplicate_key"] as String? } == ["key-in-progress", "key-action-required", "key-returned", nil, nil])
+        #expect(rows.map { $0["open_due_at"] as Int? } == [1000, 1000, nil, nil, nil])
+        let holder = try await raw.read { db in try String.fetchOne(db, sql: SQLiteStatements.selectLiveDuplicate, arguments: ["key-returned"]) }
+        #expect(holder == "hs_returned")
+        // Still unique while held.
+        await #expect(throws: DatabaseError.self) {
+            try await raw.write { db in try db.execute(sql: "UPDATE dossier SET live_duplicate_key = 'key-returned' WHERE id = 'hs_withdrawn'") }
+        }
+    }
 }

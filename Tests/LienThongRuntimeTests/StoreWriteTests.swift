@@ -230,6 +230,48 @@ struct StoreWriteTests {
         #expect(try await store.events(dossierId: dossier.id).suffix(2).map { $0.data["note"]?.stringValue } == ["other", "this"])
     }
 
+    /// The duplicate key and the open deadline follow the status across its changes (SQLite keeps them in columns
+    /// of their own, set only when the status enters or leaves the states that hold them): an open dossier holds
+    /// its key and can be overdue; once withdrawn, the key is free and the dossier is not overdue; brought back, it
+    /// holds both again; a returned dossier keeps its key but is never overdue.
+    @Test func theDuplicateKeyAndTheOverdueDeadlineFollowTheStatus() async throws {
+        let h = try await AlertHarness(now: Fixtures.at("2026-03-04T09:00:00+07:00"))
+        let dossier = try await h.intake()
+        let now = h.clock.now()
+        struct Missing: Error {}
+        func set(_ status: DossierStatus, dueAt: Date? = nil) async throws {
+            try await h.store.transaction { tx in
+                guard var d = try await tx.dossier(id: dossier.id) else { throw Missing() }
+                d.status = status
+                if let dueAt { d.dueAt = dueAt }
+                try await tx.save(d, events: [], alertTimer: nil)
+            }
+        }
+        func holder() async throws -> String? { try await h.store.transaction { tx in try await tx.dossier(duplicateKey: dossier.duplicateKey)?.id } }
+        func overdue(_ flag: Bool) async throws -> [String] {
+            try await h.store.dossiers(DossierQuery(overdue: flag, now: now, limit: 10)).items.map(\.id)
+        }
+        try await set(.inProgress, dueAt: now.addingTimeInterval(-60))
+        #expect(try await holder() == dossier.id)
+        #expect(try await overdue(true) == [dossier.id])
+        #expect(try await overdue(false).isEmpty)
+        #expect(try await h.store.dossierGauges(now: now).overdue == 1)
+        try await set(.actionRequired)
+        #expect(try await overdue(true) == [dossier.id], "a change between open states keeps the deadline")
+        try await set(.withdrawn)
+        #expect(try await holder() == nil)
+        #expect(try await overdue(true).isEmpty)
+        #expect(try await overdue(false) == [dossier.id])
+        #expect(try await h.store.dossierGauges(now: now).overdue == 0)
+        try await set(.inProgress)
+        #expect(try await holder() == dossier.id)
+        #expect(try await overdue(true) == [dossier.id])
+        try await set(.returned)
+        #expect(try await holder() == dossier.id)
+        #expect(try await overdue(true).isEmpty)
+        #expect(try await overdue(false) == [dossier.id])
+    }
+
     /// A save names only the state columns whose value changed (the SQLite store: an index is rewritten for every
     /// column in SET); every change must still reach the queries built on those columns, and a later save that
     /// changes none of them must leave them as they were.
