@@ -45,6 +45,8 @@ let package = Package(
                 "LienThongCore",
                 "LienThongStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API, for the writer's count of WAL pages written (`BackgroundCheckpointer`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -10,6 +10,8 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// The writer's dossiers as stored (see `WriterDossiers`).
     let dossiers = WriterDossiers(generation: SQLiteStore.rememberedDossiers)
+    /// Copies the WAL into the database file off the writer (see `BackgroundCheckpointer`).
+    let checkpointer: BackgroundCheckpointer
 
     /// Dossiers the writer remembers per generation (two generations at most). About 3.9 KB each for a birth
     /// dossier in memory (its tasks decoded, its submitted data as text: see `WriterDossiers`), so some 96 MB when
@@ -22,9 +24,13 @@ public final class SQLiteStore: Store {
     /// WAL pages that make the writer checkpoint (see `init`).
     static let walCheckpointPages = 10_000
 
+    /// WAL pages the writer writes between two passes of the background checkpointer: some four passes for each
+    /// of the writer's own checkpoints, which then find all but the last pages copied.
+    public static let backgroundCheckpointPages = 2_500
+
     /// Opens (creating if needed) the database file and runs pending migrations. `durable: false` (no fsync)
-    /// is only for seeding benchmark databases.
-    public init(path: String, durable: Bool = true) throws {
+    /// is only for seeding benchmark databases. `checkpointPages`: WAL pages between background checkpoints.
+    public init(path: String, durable: Bool = true, checkpointPages: Int = SQLiteStore.backgroundCheckpointPages) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -48,6 +54,7 @@ public final class SQLiteStore: Store {
         // dossiers that were already answered 201 (until 2026-12-04 every commit ran that way).
         try pool.writeWithoutTransaction { db in try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF") }
         try Migrations.migrator.migrate(pool)
+        checkpointer = try BackgroundCheckpointer(path: path, pagesPerPass: checkpointPages)
     }
 
     /// One page of `table`, newest first: rows matching `filters` (SQL condition → argument) before the cursor.
@@ -65,7 +72,7 @@ public final class SQLiteStore: Store {
     /// One write transaction on GRDB's writer; the async body runs on the writer's thread inside it. The
     /// writer's remembered dossiers follow the transaction: begun with it, kept when it commits, undone when not.
     public func transaction<T: Sendable>(_ body: @Sendable @escaping (any StoreTransaction) async throws -> T) async throws -> T {
-        let dossiers = self.dossiers
+        let dossiers = self.dossiers, checkpointer = self.checkpointer
         return try await pool.writeWithoutTransaction { db in
             dossiers.begin(dataVersion: try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
             do {
@@ -74,6 +81,7 @@ public final class SQLiteStore: Store {
                     throw CancellationError()
                 }
                 dossiers.commit()
+                checkpointer.committed(db)
                 return result
             } catch {
                 dossiers.undo(to: 0)
