@@ -95,25 +95,19 @@ struct SQLiteStatements {
             let before = storedTasks[task.id]
             guard before != task else { continue }
             let document = try prepared.taskDocuments[task.id] ?? Codec.encode(task)
-            let indexed: [DatabaseValue] = [task.status.rawValue.databaseValue, task.dueAt.map(Codec.millis).databaseValue,
-                                            task.completedAt.map(Codec.millis).databaseValue]
+            let indexed = Self.taskState(task)
             if let before {
                 // As for the dossier: only the indexed columns that changed (the status trigger fires on SET status).
-                let old: [DatabaseValue] = [before.status.rawValue.databaseValue, before.dueAt.map(Codec.millis).databaseValue,
-                                            before.completedAt.map(Codec.millis).databaseValue]
+                let old = Self.taskState(before)
                 let changed = Self.taskIndexed.indices.filter { old[$0] != indexed[$0] }
                 let columns = changed.map { Self.taskIndexed[$0] } + ["document", "updated_at"]
                 try db.cachedStatement(sql: "UPDATE task SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
                     .execute(arguments: StatementArguments(changed.map { indexed[$0] }
                                                            + [document.databaseValue, Codec.millis(task.updatedAt).databaseValue, task.id.databaseValue]))
             } else {
-                try db.cachedStatement(sql: """
-                    INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at, completed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET status = excluded.status, due_at = excluded.due_at,
-                      document = excluded.document, updated_at = excluded.updated_at, completed_at = excluded.completed_at
-                    """).execute(arguments: [task.id, task.dossierId, task.kind, task.agency, task.status.rawValue,
-                                     task.dueAt.map(Codec.millis), document, Codec.millis(task.updatedAt), task.completedAt.map(Codec.millis)])
+                try db.cachedStatement(sql: Self.insertTask).execute(arguments: StatementArguments([task.id.databaseValue, task.dossierId.databaseValue, task.kind.databaseValue,
+                                                             task.agency.databaseValue] + indexed
+                                                            + [document.databaseValue, Codec.millis(task.updatedAt).databaseValue]))
             }
         }
         for event in chained {
@@ -138,8 +132,20 @@ struct SQLiteStatements {
     static let overdueDossier = "open_due_at IS NOT NULL AND open_due_at < ? AND status != 'submitted' AND paused = 0"
     /// The dossier that holds a duplicate key.
     static let selectLiveDuplicate = "SELECT id FROM dossier WHERE live_duplicate_key = ?"
-    /// The task's columns indexes are built on.
-    static let taskIndexed = ["status", "due_at", "completed_at"]
+    /// The task's columns indexes are built on; `open_due_at` is the deadline while the task is open (as for the
+    /// dossier's, see `dossierIndexed`).
+    static let taskIndexed = ["status", "due_at", "completed_at", "open_due_at"]
+    static let insertTask = """
+        INSERT INTO task (id, dossier_id, kind, agency, \(taskIndexed.joined(separator: ", ")), document, updated_at)
+        VALUES (\(Array(repeating: "?", count: taskIndexed.count + 6).joined(separator: ", ")))
+        ON CONFLICT(id) DO UPDATE SET \(taskIndexed.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")),
+          document = excluded.document, updated_at = excluded.updated_at
+        """
+    /// A task's values of the `taskIndexed` columns.
+    static func taskState(_ task: AgencyTask) -> [DatabaseValue] {
+        [task.status.rawValue.databaseValue, task.dueAt.map(Codec.millis).databaseValue, task.completedAt.map(Codec.millis).databaseValue,
+         (task.status.isOpen ? task.dueAt.map(Codec.millis) : nil).databaseValue]
+    }
     static let selectDossierState = "SELECT \(dossierIndexed.joined(separator: ", ")), head_seq, head_hash FROM dossier WHERE id = ?"
     /// The state columns and log head of a row that holds the columns of `selectDossierState` from column `offset` on.
     static func storedState(_ row: Row, from offset: Int) -> (state: [DatabaseValue], head: PreparedSave.Head) {

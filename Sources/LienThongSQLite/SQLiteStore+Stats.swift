@@ -37,7 +37,7 @@ extension SQLiteStore {
             var overdueArgs: [(any DatabaseValueConvertible)?] = [Codec.millis(now)]
             if let ward { overdueArgs.append(ward) }
             let overdue = try Row.fetchAll(db, sql: """
-                SELECT t.agency, count(*) AS n FROM task t WHERE t.status IN ('pending','delivered','acknowledged') AND t.due_at < ?\(wardJoin)
+                SELECT t.agency, count(*) AS n FROM task t WHERE t.open_due_at IS NOT NULL AND t.open_due_at < ?\(wardJoin)
                 GROUP BY t.agency
                 """, arguments: StatementArguments(overdueArgs))
             // Without a ward filter the trigger-kept counters answer at once.
@@ -61,7 +61,7 @@ extension SQLiteStore {
                 tasks[row["agency"], default: [:]][row["status"]] = row["n"]
             }
             let overdue = Dictionary(try Row.fetchAll(db, sql: """
-                SELECT agency, count(*) AS n FROM task WHERE status IN ('pending','delivered','acknowledged') AND due_at < ? GROUP BY agency
+                SELECT agency, count(*) AS n FROM task WHERE open_due_at IS NOT NULL AND open_due_at < ? GROUP BY agency
                 """, arguments: [Codec.millis(now)]).map { ($0["agency"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
             let alerts = Dictionary(try Row.fetchAll(db, sql: "SELECT type, count(*) AS n FROM alert WHERE status != 'resolved' GROUP BY type")
                 .map { ($0["type"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
@@ -73,8 +73,8 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT t.document, d.tracking_code FROM task t JOIN dossier d ON d.id = t.dossier_id
-                WHERE t.status IN ('pending','delivered','acknowledged') AND t.due_at < ?
-                ORDER BY t.due_at LIMIT ?
+                WHERE t.open_due_at IS NOT NULL AND t.open_due_at < ?
+                ORDER BY t.open_due_at LIMIT ?
                 """, arguments: [Codec.millis(limitInstant), limit]).map {
                 (try Codec.decode(AgencyTask.self, $0["document"]), $0["tracking_code"])
             }

@@ -88,4 +88,58 @@ struct SQLiteMigrationTests {
             try await raw.write { db in try db.execute(sql: "UPDATE dossier SET live_duplicate_key = 'key-returned' WHERE id = 'hs_withdrawn'") }
         }
     }
+
+    /// Long IN lists become comparisons; short ones, NOT IN lists and everything else stay as written.
+    @Test func longInListsAreWrittenAsComparisons() {
+        let sql = "a TEXT CHECK (a IN ('x','y', 'z')),\n b CHECK (b IN (0, 1)), c CHECK (c IN ('p', 'q')), d CHECK (d NOT IN ('u','v','w'))"
+        #expect(Migrations.comparingInsteadOfInLists(sql)
+                == "a TEXT CHECK ((a = 'x' OR a = 'y' OR a = 'z')),\n b CHECK (b IN (0, 1)), c CHECK (c IN ('p', 'q')), d CHECK (d NOT IN ('u','v','w'))")
+    }
+
+    /// After v11 the writer's statements build no temporary b-tree (SQLite builds one per run for `IN` lists of
+    /// three or more constants), every CHECK still refuses what it refused, and open tasks have their deadline column.
+    @Test func theWritersStatementsBuildNoTemporaryTablesAndTheChecksStillHold() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(old, upTo: "v10-indexes-without-status-conditions")
+        try await old.write { db in
+            try db.execute(sql: """
+                INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, duplicate_key, document,
+                                     head_seq, head_hash, created_at, updated_at)
+                VALUES ('hs_a', 'LT-a', 'birth-3in1', '00004', 'in-progress', 0, 0, 'key-a', '{}', 1, ?, 0, 0)
+                """, arguments: [Self.hash("f")])
+            for (id, status) in [("tk_1", "pending"), ("tk_2", "acknowledged"), ("tk_3", "completed"), ("tk_4", "waiting")] {
+                try db.execute(sql: """
+                    INSERT INTO task (id, dossier_id, kind, agency, status, due_at, document, updated_at)
+                    VALUES (?, 'hs_a', 'k', 'justice', ?, 500, '{}', 0)
+                    """, arguments: [id, status])
+            }
+        }
+        try old.close()
+
+        _ = try SQLiteStore(path: path)
+        let raw = try DatabaseQueue(path: path)
+        defer { try? raw.close() }
+        #expect(try await raw.read { db in try Int.fetchAll(db, sql: "SELECT coalesce(open_due_at, -1) FROM task ORDER BY id") } == [500, 500, -1, -1])
+        let writes = [
+            "UPDATE task SET status = 'acknowledged', open_due_at = 5, document = '{}', updated_at = 1 WHERE id = 'tk_1'",
+            "UPDATE dossier SET status = 'returned', open_due_at = NULL, document = '{}', updated_at = 1 WHERE id = 'hs_a'",
+            "INSERT INTO delivery (id, kind, dossier_id, body, status, next_attempt_at, window_start, created_at, updated_at) VALUES ('m', 'citizen.ready', 'hs_a', '{}', 'pending', 1, 1, 1, 1)",
+            "UPDATE alert SET status = 'resolved', resolved_at = 1, updated_at = 1 WHERE id = 'al'",
+        ]
+        for sql in writes {
+            let program = try await raw.read { db in try Row.fetchAll(db, sql: "EXPLAIN " + sql).map { $0["opcode"] as String } }
+            #expect(!program.isEmpty && !program.contains("OpenEphemeral"), "\(sql)")
+        }
+        try await raw.write { db in try db.execute(sql: writes[2]) }
+        for bad in ["UPDATE task SET status = 'lost' WHERE id = 'tk_1'", "UPDATE dossier SET status = 'lost' WHERE id = 'hs_a'",
+                    "UPDATE delivery SET kind = 'lost' WHERE id = 'm'"] {
+            await #expect(throws: DatabaseError.self, "\(bad)") { try await raw.write { db in try db.execute(sql: bad) } }
+        }
+        try await raw.write { db in try db.execute(sql: "UPDATE task SET status = 'cancelled' WHERE id = 'tk_1'") }
+        #expect(try await raw.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+    }
 }
