@@ -50,7 +50,7 @@ public enum EventChain {
     /// The canonical text that is hashed: every stored field but the hashes, in a fixed order.
     public static func canonicalText(dossierId: String, seq: Int, atMillis: Int64, actor: Actor, type: String,
                                      taskId: String?, dataJSON: String) -> String {
-        [dossierId, String(seq), String(atMillis), canonicalJSON(actor), type, taskId ?? "", dataJSON]
+        [dossierId, String(seq), String(atMillis), actor.canonicalJSON, type, taskId ?? "", dataJSON]
             .joined(separator: "\n")
     }
 

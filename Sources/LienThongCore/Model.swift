@@ -49,6 +49,16 @@ public struct Actor: Codable, Sendable, Hashable {
     }
 
     public static let system = Actor(role: .system)
+
+    /// The canonical JSON the event log stores and hashes (sorted keys, absent members left out): the bytes
+    /// `JSONValueEncoder().canonicalText(self)` gives, written without the Codable machinery (once per event
+    /// when it is chained, and again when it is stored).
+    public var canonicalJSON: String {
+        var members: [String: JSONValue] = ["role": .string(role.rawValue)]
+        if let ward { members["ward"] = .string(ward) }
+        if let agency { members["agency"] = .string(agency) }
+        return JSONValue.object(members).canonicalText
+    }
 }
 
 /// One line of a task's history, as agencies and supervisors see it.

@@ -173,7 +173,7 @@ struct PostgresWriteTransaction: StoreTransaction {
         if !chained.isEmpty {
             hold("INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)",
                  rows: chained.map { event in
-                     [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
+                     [event.dossierId, event.seq, event.atMillis, event.actor.canonicalJSON, event.type,
                       event.taskId, event.dataJSON, event.prevHash, event.hash]
                  })
         }

@@ -114,7 +114,7 @@ struct SQLiteStatements {
             try db.cachedStatement(sql: """
                 INSERT INTO event (dossier_id, seq, at, actor, type, task_id, data, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [event.dossierId, event.seq, event.atMillis, EventChain.canonicalJSON(event.actor), event.type,
+                """).execute(arguments: [event.dossierId, event.seq, event.atMillis, event.actor.canonicalJSON, event.type,
                                  event.taskId, event.dataJSON, event.prevHash, event.hash])
         }
         if let dossiers { dossiers.set(dossier.id, .init(dossier: dossier, data: dossiers.dataText(of: dossier), state: indexed, head: newHead)) }

@@ -23,8 +23,12 @@ extension AlertRecord {
 }
 
 extension SQLiteStatements {
+    /// Every command of the writer asks this, and most dossiers have none: that answer comes from the partial index
+    /// alone, as one integer column (GRDB's `Row` cursor names every column of `SELECT *` before the first step).
     func activeAlerts(dossierId: String) throws -> [AlertRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM alert WHERE dossier_id = ? AND status != 'resolved'"), arguments: [dossierId])
+        guard try Int64.fetchOne(db.cachedStatement(sql: "SELECT position FROM alert WHERE dossier_id = ? AND status != 'resolved' LIMIT 1"),
+                                 arguments: [dossierId]) != nil else { return [] }
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM alert WHERE dossier_id = ? AND status != 'resolved'"), arguments: [dossierId])
             .map(AlertRecord.from)
     }
 

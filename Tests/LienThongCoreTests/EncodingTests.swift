@@ -230,6 +230,10 @@ struct JSONValueEncoderTests {
                 #expect(try encoder.canonicalText(value) == ours)
             }
         }
+        // The actor's own canonical text (hashed in every event) is those same bytes, whichever members it has.
+        for actor in [Fixtures.wardOfficer, Fixtures.justice, Actor(role: .supervisor), Actor(role: .portal, ward: "a\"/b", agency: "Đà")] {
+            #expect(actor.canonicalJSON == (try reference(actor, millis: false)))
+        }
         // And what the stores write reads back as it was, with JSONValueDecoder as with JSONDecoder (older documents
         // escaped "/" as "\/": read the same).
         #expect(try Codec.decode(Dossier.self, Codec.encode(d)) == d)
