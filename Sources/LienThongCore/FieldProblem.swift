@@ -60,7 +60,8 @@ public struct FieldChecker: Sendable {
             fail(pointer.isEmpty ? "/" : pointer, "must be an object, not \(value.typeName)", kind: .type)
             return nil
         }
-        if let allowed {
+        // Sorted (for the order of the problems) only when some key is unknown.
+        if let allowed, members.keys.contains(where: { !allowed.contains($0) }) {
             for key in members.keys.sorted() where !allowed.contains(key) {
                 fail("\(pointer)/\(Self.escape(key))", "is not a known field")
             }

@@ -19,8 +19,10 @@ public struct FormValidator: Sendable {
     ///   - included: the optional tasks the submission includes; a section of another optional task is refused.
     ///   - receivedDay: the local day the dossier was received, the value of `/receivedAt` in date rules.
     public func check(_ members: [String: JSONValue], included: Set<String>, receivedDay: LocalDate?, _ c: inout FieldChecker) {
-        for key in members.keys.sorted() where !form.sectionKeys.contains(key) {
-            c.fail("/\(FieldChecker.escape(key))", "is not a known field")
+        if members.keys.contains(where: { !form.sectionKeys.contains($0) }) {
+            for key in members.keys.sorted() where !form.sectionKeys.contains(key) {
+                c.fail("/\(FieldChecker.escape(key))", "is not a known field")
+            }
         }
         var dates: [String: LocalDate] = [:]
         var pending: [PendingRule] = []
