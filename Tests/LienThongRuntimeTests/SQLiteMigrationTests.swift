@@ -8,13 +8,19 @@ import Testing
 struct SQLiteMigrationTests {
     static func hash(_ c: Character) -> String { String(repeating: c, count: 64) }
 
-    @Test func theEventLogKeepsEveryEventItsOrderAndItsGuardWhenItMovesToAppendOrder() async throws {
+    /// A database file migrated up to `migration`, in a directory of its own for the caller to remove.
+    static func database(upTo migration: String) throws -> (queue: DatabaseQueue, path: String, dir: URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-migration-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("old.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v8-portal-messages-by-dossier")
+        let queue = try DatabaseQueue(path: path)
+        try Migrations.migrator.migrate(queue, upTo: migration)
+        return (queue, path, dir)
+    }
+
+    @Test func theEventLogKeepsEveryEventItsOrderAndItsGuardWhenItMovesToAppendOrder() async throws {
+        let (old, path, dir) = try Self.database(upTo: "v8-portal-messages-by-dossier")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try await old.write { db in
             for id in ["hs_a", "hs_b"] {
                 try db.execute(sql: """
@@ -55,12 +61,8 @@ struct SQLiteMigrationTests {
     /// Moving the duplicate and deadline conditions into columns of their own fills them from each dossier's
     /// status: the key held unless withdrawn or refused, the deadline kept unless final.
     @Test func theDuplicateKeyAndOpenDeadlineColumnsAreFilledFromTheStatus() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (old, path, dir) = try Self.database(upTo: "v9-event-log-in-append-order")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("old.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v9-event-log-in-append-order")
         let statuses = ["in-progress", "action-required", "returned", "withdrawn", "refused"]
         try await old.write { db in
             for status in statuses {
@@ -99,12 +101,8 @@ struct SQLiteMigrationTests {
     /// After v11 the writer's statements build no temporary b-tree (SQLite builds one per run for `IN` lists of
     /// three or more constants), every CHECK still refuses what it refused, and open tasks have their deadline column.
     @Test func theWritersStatementsBuildNoTemporaryTablesAndTheChecksStillHold() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (old, path, dir) = try Self.database(upTo: "v10-indexes-without-status-conditions")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("old.sqlite").path
-        let old = try DatabaseQueue(path: path)
-        try Migrations.migrator.migrate(old, upTo: "v10-indexes-without-status-conditions")
         try await old.write { db in
             try db.execute(sql: """
                 INSERT INTO dossier (id, tracking_code, procedure, ward, status, due_at, paused, duplicate_key, document,
