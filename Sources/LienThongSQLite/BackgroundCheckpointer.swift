@@ -34,6 +34,9 @@ final class BackgroundCheckpointer: Sendable {
     init(path: String, pagesPerPass: Int) throws {
         var configuration = Configuration()
         configuration.label = "lienthong.sqlite.checkpoint"
+        // A checkpoint fsyncs the WAL before it copies and the file after, unless its connection runs `synchronous =
+        // OFF`; said here rather than left to the library's default, since SQLite may then start the WAL over.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.pagesPerPass = pagesPerPass
     }
@@ -65,6 +68,9 @@ final class BackgroundCheckpointer: Sendable {
         }
         for waiter in done { waiter.resume() }
     }
+
+    /// The checkpointing connection's `synchronous` level (tests: 2, FULL).
+    func synchronous() throws -> Int { try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 0 } }
 
     /// Returns once no pass is queued or running (tests).
     func idle() async {

@@ -32,6 +32,7 @@ struct SQLiteCheckpointTests {
         let totals = store.checkpointer.totals
         #expect(totals.passes == before + 1)
         #expect(totals.lastWalFrames > 0 && totals.lastCopiedFrames == totals.lastWalFrames, "every frame the commit wrote is in the file")
+        #expect(try store.checkpointer.synchronous() == 2, "its checkpoints fsync the WAL and the file")
         // The file alone, without its WAL, now holds the dossier.
         let copy = dir.appendingPathComponent("copy.sqlite").path
         try FileManager.default.copyItem(atPath: dir.appendingPathComponent("db.sqlite").path, toPath: copy)
