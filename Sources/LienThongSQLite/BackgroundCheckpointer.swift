@@ -26,10 +26,16 @@ final class BackgroundCheckpointer: Sendable {
     private let pagesPerPass: Int
     /// On the utility pool's threads, not the writer's overcommit ones (and told apart from them in profiles).
     private let queue = DispatchQueue(label: "lienthong.sqlite.checkpoint", target: .global(qos: .utility))
-    /// WAL pages the writer had written when it last asked for a pass; whether a pass is queued or running.
-    private let state = Mutex<(askedAt: Int64, busy: Bool, totals: Totals)>((0, false, Totals()))
-    /// Callers of `idle()` waiting for the pass under way.
-    private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private struct State {
+        /// WAL pages the writer had written when it last asked for a pass.
+        var askedAt: Int64 = 0
+        /// Whether a pass is queued or running.
+        var busy = false
+        var totals = Totals()
+        /// Callers of `idle()` waiting for the pass under way.
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
 
     init(path: String, pagesPerPass: Int) throws {
         var configuration = Configuration()
@@ -64,7 +70,8 @@ final class BackgroundCheckpointer: Sendable {
             s.busy = false
             s.totals.passes += 1
             if let result { (s.totals.lastWalFrames, s.totals.lastCopiedFrames) = (result.walFrameCount, result.checkpointedFrameCount) }
-            return waiters.withLock { w in defer { w = [] }; return w }
+            defer { s.waiters = [] }
+            return s.waiters
         }
         for waiter in done { waiter.resume() }
     }
@@ -77,7 +84,7 @@ final class BackgroundCheckpointer: Sendable {
         await withCheckedContinuation { continuation in
             let now = state.withLock { s -> Bool in
                 if !s.busy { return true }
-                waiters.withLock { $0.append(continuation) }
+                s.waiters.append(continuation)
                 return false
             }
             if now { continuation.resume() }

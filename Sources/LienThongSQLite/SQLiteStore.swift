@@ -251,11 +251,16 @@ public final class SQLiteStore: Store {
     public var groupsCommits: Bool { true }
 
     public func lastWritten(dossierId: String) -> (dossier: Dossier, head: PreparedSave.Head)? {
-        dossiers.peek(dossierId).flatMap { entry in (try? dossiers.dossier(entry)).map { ($0, entry.head) } }
+        handedOut(dossiers.peek(dossierId))
     }
 
     public func lastWritten(dossierOfTask taskId: String) -> (dossier: Dossier, head: PreparedSave.Head)? {
-        dossiers.peek(dossierOfTask: taskId).flatMap { entry in (try? dossiers.dossier(entry)).map { ($0, entry.head) } }
+        handedOut(dossiers.peek(dossierOfTask: taskId))
+    }
+
+    /// A remembered entry as `lastWritten` gives it: the dossier whole (its data decoded, or lent) and its log head.
+    private func handedOut(_ entry: WriterDossiers.Entry?) -> (dossier: Dossier, head: PreparedSave.Head)? {
+        entry.flatMap { entry in (try? dossiers.dossier(entry)).map { ($0, entry.head) } }
     }
 
     /// One process writes this file: there is nothing to watch.
