@@ -146,6 +146,15 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A JSON array of these strings, in their order: the text of `.array(strings.map(JSONValue.string))` without
+    /// building the values (a store binds sets of ids as one such list; the delivery worker's set of held messages,
+    /// sorted and encoded as a tree on every fetch, was 4 % of intake's CPU).
+    public static func arrayText(of strings: some Sequence<String>) -> String {
+        var out: [UInt8] = []
+        writeArray(strings, into: &out) { write(string: $0, into: &$1) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)

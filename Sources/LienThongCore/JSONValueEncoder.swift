@@ -26,6 +26,25 @@ public struct JSONValueEncoder {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `canonicalText(value)`, and the text of the top-level object's member `key` as it stands in it (nil when the
+    /// value is no object or has no such member): one encoding where a caller needs both.
+    public func canonicalText<T: Encodable>(_ value: T, member key: String) throws -> (text: String, member: String?) {
+        let root = try tree(value)
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        guard root.kind == .object, let target = root.members.first(where: { $0.key == key })?.value else {
+            root.write(into: &out)
+            return (String(decoding: out, as: UTF8.self), nil)
+        }
+        var range = 0..<0
+        JSONValue.writeObject(root.members, into: &out) { box, out in
+            let start = out.count
+            box.write(into: &out)
+            if box === target { range = start..<out.count }
+        }
+        return (String(decoding: out, as: UTF8.self), String(decoding: out[range], as: UTF8.self))
+    }
+
     private func tree<T: Encodable>(_ value: T) throws -> Box {
         let root = Box()
         try Self.encode(value, into: root, options: dates, path: [])

@@ -182,20 +182,24 @@ public final class SQLiteStore: Store {
     }
 
     public func dueDeliveries(now: Date, limit: Int, skipping: Set<DeliveryReceiver>, excluding: Set<String>) async throws -> [DeliveryRecord] {
-        let agencies = try Codec.encode(skipping.agencies), held = try Codec.encode(excluding.sorted())
+        let agencies = JSONValue.arrayText(of: skipping.agencies), held = JSONValue.arrayText(of: excluding)
         return try await pool.read { db in
-            // Portal and citizen messages have no agency; agency messages have one.
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?
-                  AND (agency IS NULL OR agency NOT IN (SELECT value FROM json_each(?)))
-                  AND (kind != 'portal.status' OR ? = 0)
-                  AND (agency IS NOT NULL OR kind = 'portal.status' OR ? = 0)
-                  AND id NOT IN (SELECT value FROM json_each(?))
-                ORDER BY next_attempt_at LIMIT ?
-                """), arguments: [Codec.millis(now), agencies, skipping.contains(.portal), skipping.contains(.citizen), held, limit])
+            try Row.fetchAll(db.cachedStatement(sql: Self.selectDue),
+                             arguments: [Codec.millis(now), agencies, skipping.contains(.portal), skipping.contains(.citizen), held, limit])
                 .map(Codec.delivery)
         }
     }
+
+    /// Due messages, but for those of skipped receivers and held ids (see `dueDeliveries`). Portal and citizen
+    /// messages have no agency; agency messages have one.
+    static let selectDue = """
+        SELECT \(Codec.deliveryColumns) FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?
+          AND (agency IS NULL OR agency NOT IN (SELECT value FROM json_each(?)))
+          AND (kind != 'portal.status' OR ? = 0)
+          AND (agency IS NOT NULL OR kind = 'portal.status' OR ? = 0)
+          AND id NOT IN (SELECT value FROM json_each(?))
+        ORDER BY next_attempt_at LIMIT ?
+        """
 
     public func nextDeliveryAttempt() async throws -> Date? {
         try await pool.read { db in
@@ -208,7 +212,7 @@ public final class SQLiteStore: Store {
             var filters: [(String, (any DatabaseValueConvertible)?)] = []
             if let status = query.status { filters.append(("status = ?", status.rawValue)) }
             if let agency = query.agency { filters.append(("agency = ?", agency)) }
-            return try Self.page(db, "delivery", filters: filters, limit: query.limit, before: query.before, decode: Codec.delivery)
+            return try Self.page(db, "delivery", columns: Codec.deliveryColumns, filters: filters, limit: query.limit, before: query.before, decode: Codec.delivery)
         }
     }
 

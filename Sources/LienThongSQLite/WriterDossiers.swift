@@ -20,8 +20,9 @@ import Synchronization
 ///
 /// An entry keeps the dossier's submitted data as its stored text, decoded when the dossier is handed out: decoded,
 /// the data was half of an entry (3.4 of 6.6 KB for a birth dossier; as text 0.7 KB), so the same memory holds
-/// more dossiers. The decoded value is lent out with its text (`lent`), and a save whose data is still that value
-/// stores the text again without encoding it.
+/// more dossiers. The decoded value is lent out with its text (`lent`), so the early decision's `peek` and the
+/// writer's load that follows decode it once; a save keeps the text its prepared document was written with
+/// (`PreparedSave.dataText`), so the writer never encodes the data.
 final class WriterDossiers: Sendable {
     struct Entry: Sendable {
         /// The dossier with its tasks, as stored, but for its submitted data (`.null` here: see `data`).
@@ -105,7 +106,7 @@ final class WriterDossiers: Sendable {
         state.withLock { s in (s.youngTasks[taskId] ?? s.oldTasks[taskId]).flatMap { s.young[$0] ?? s.old[$0] } }
     }
 
-    /// The entry's dossier whole: its data decoded from the stored text, and lent (see `dataText(of:)`).
+    /// The entry's dossier whole: its data decoded from the stored text, and lent (see `lend`).
     func dossier(_ entry: Entry) throws -> Dossier {
         var dossier = entry.dossier
         // Lent a moment ago (an early decision's `peek`, then the writer's load): decoded once.
@@ -124,13 +125,6 @@ final class WriterDossiers: Sendable {
             if s.lent.count >= Self.lentCapacity { s.lent.removeAll(keepingCapacity: true) }
             s.lent[id] = (value, text)
         }
-    }
-
-    /// The stored text of a dossier's data: the text it was decoded from when it is still the value lent out (the
-    /// same storage, so compared at once), else encoded anew.
-    func dataText(of dossier: Dossier) -> String {
-        if let lent = state.withLock({ $0.lent[dossier.id] }), lent.value == dossier.data { return lent.text }
-        return dossier.data.canonicalText
     }
 
     /// Remembers what the writer just read or wrote. A dossier that is now final (returned, withdrawn, refused)

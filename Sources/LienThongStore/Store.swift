@@ -202,6 +202,12 @@ public enum Codec {
         try JSONValueEncoder(dates: .millisecondsSince1970).canonicalText(value)
     }
 
+    /// `encode(value)`, and the text of its top-level member `key` as it stands in it (see
+    /// `JSONValueEncoder.canonicalText(_:member:)`).
+    public static func encode(_ value: some Encodable, member key: String) throws -> (text: String, member: String?) {
+        try JSONValueEncoder(dates: .millisecondsSince1970).canonicalText(value, member: key)
+    }
+
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONValueDecoder(dates: .millisecondsSince1970).decode(type, from: parse(text))
     }

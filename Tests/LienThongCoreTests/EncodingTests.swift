@@ -109,6 +109,14 @@ struct CanonicalJSONTests {
         }
         #expect(JSONValue.number(.nan).canonicalText == "null")
     }
+
+    /// A list of strings in its own order, escaped as every other string, and readable by SQLite's `json_each`.
+    @Test func arrayOfStringsIsTheArrayValuesText() throws {
+        for strings in [[], ["b", "a"], ["dlv_01", "x\u{0}\"\\/\n", "Nguyễn", ""]] as [[String]] {
+            #expect(JSONValue.arrayText(of: strings) == JSONValue.array(strings.map(JSONValue.string)).canonicalText)
+            #expect(try JSONDecoder().decode([String].self, from: Data(JSONValue.arrayText(of: strings).utf8)) == strings)
+        }
+    }
 }
 
 @Suite("Field checks without regex literals")
@@ -230,6 +238,16 @@ struct JSONValueEncoderTests {
                 #expect(try encoder.canonicalText(value) == ours)
             }
         }
+        // One member's text as it stands in the whole: the dossier's data (kept as text by the SQLite writer), any
+        // member of an object; nil for a missing member or a value that is no object.
+        let dossier = try JSONValueEncoder(dates: .millisecondsSince1970).canonicalText(d, member: "data")
+        #expect(dossier.text == (try reference(d, millis: true)) && dossier.member == d.data.canonicalText)
+        #expect(dossier.text.contains("\"data\":" + d.data.canonicalText + ","))
+        for key in keyed.keys {
+            #expect(try JSONValueEncoder().canonicalText(keyed, member: key) == (try reference(keyed, millis: false), try reference(keyed[key], millis: false)))
+        }
+        #expect(try JSONValueEncoder().canonicalText(keyed, member: "none") == (try reference(keyed, millis: false), nil))
+        #expect(try JSONValueEncoder().canonicalText(["a", "b"], member: "a") == ("[\"a\",\"b\"]", nil))
         // The actor's own canonical text (hashed in every event) is those same bytes, whichever members it has.
         for actor in [Fixtures.wardOfficer, Fixtures.justice, Actor(role: .supervisor), Actor(role: .portal, ward: "a\"/b", agency: "Đà")] {
             #expect(actor.canonicalJSON == (try reference(actor, millis: false)))
