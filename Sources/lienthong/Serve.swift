@@ -42,9 +42,6 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        // Before any task starts: Swift concurrency's jobs on NIO's event loops, where Hummingbird's requests
-        // arrive, instead of a second pool beside them (one hop fewer each way per request; see the README's
-        // Deployment section). Nothing here blocks a thread inside a task.
         if ProcessInfo.processInfo.environment["LIENTHONG_NIO_EXECUTOR"] != "off" {
             _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
