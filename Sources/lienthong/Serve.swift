@@ -9,8 +9,6 @@ import LienThongSQLite
 import LienThongStore
 import Logging
 import Metrics
-import NIOCore
-import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -42,9 +40,6 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        if ProcessInfo.processInfo.environment["LIENTHONG_NIO_EXECUTOR"] != "off" {
-            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
         let formatText = logFormat ?? ProcessInfo.processInfo.environment["LIENTHONG_LOG_FORMAT"] ?? "logfmt"
         guard let format = StructuredLogHandler.Format(rawValue: formatText) else {
             throw ValidationError("--log-format must be logfmt or json")
