@@ -209,6 +209,7 @@ struct SQLiteStatements {
         try Row.fetchOne(db.cachedStatement(sql: Self.selectDelivery), arguments: [id]).map(Codec.delivery)
     }
     static let selectDelivery = "SELECT \(Codec.deliveryColumns) FROM delivery WHERE id = ?"
+    static let selectDeadDeliveries = "SELECT \(Codec.deliveryColumns) FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position"
 
     func update(_ delivery: DeliveryRecord) throws {
         try db.cachedStatement(sql: """
@@ -222,8 +223,7 @@ struct SQLiteStatements {
     }
 
     func deadDeliveries(agency: String) throws -> [DeliveryRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Codec.deliveryColumns) FROM delivery WHERE status = 'dead' AND agency = ? ORDER BY position"),
-                         arguments: [agency]).map(Codec.delivery)
+        try Row.fetchAll(db.cachedStatement(sql: Self.selectDeadDeliveries), arguments: [agency]).map(Codec.delivery)
     }
 }
 
